@@ -1,0 +1,56 @@
+import { Bench } from 'tinybench';
+
+/** One side of a comparison: a label and the operation to time. */
+export interface Contender {
+  readonly name: string;
+  readonly fn: () => unknown;
+}
+
+/** One row of the printed table. */
+export interface ComparisonRow {
+  readonly suite: string;
+  readonly rampart: string;
+  readonly rampartOps: number;
+  readonly peer: string;
+  readonly peerOps: number;
+  /** rampartOps / peerOps: above 1 means Rampart is faster. */
+  readonly ratio: number;
+}
+
+const TIME_MS = Number(process.env.RAMPART_BENCH_TIME_MS ?? 1500);
+
+/** One measured operation without a peer (e.g. Argon2id latency at defaults). */
+export interface MeasureRow {
+  readonly suite: string;
+  readonly name: string;
+  readonly ops: number;
+  readonly meanMs: number;
+}
+
+/** What every `bench/<area>.bench.ts` returns from its exported `run()`. */
+export type BenchRow = ComparisonRow | MeasureRow;
+
+/** Times a single operation (no peer), e.g. Argon2id latency at defaults. */
+export async function measure(suite: string, contender: Contender): Promise<MeasureRow> {
+  const bench = new Bench({ time: TIME_MS, warmup: true });
+  bench.add(contender.name, contender.fn);
+  await bench.run();
+  const task = bench.tasks[0];
+  const result = task?.result;
+  if (result === undefined || result.state !== 'completed') throw new Error(`${suite}: ${contender.name} did not complete`);
+  return { suite, name: contender.name, ops: result.throughput.mean, meanMs: result.latency.mean };
+}
+
+/** Times Rampart and the peer library people use today, side by side in one run, and returns their ratio. */
+export async function compare(suite: string, rampart: Contender, peer: Contender): Promise<ComparisonRow> {
+  const bench = new Bench({ time: TIME_MS, warmup: true });
+  bench.add(rampart.name, rampart.fn).add(peer.name, peer.fn);
+  await bench.run();
+  const ops = bench.tasks.map((task) => {
+    const result = task.result;
+    if (result.state !== 'completed') throw new Error(`${suite}: ${task.name} did not complete`);
+    return result.throughput.mean;
+  });
+  const [rampartOps = 0, peerOps = 0] = ops;
+  return { suite, rampart: rampart.name, rampartOps, peer: peer.name, peerOps, ratio: rampartOps / peerOps };
+}

@@ -1,0 +1,54 @@
+/**
+ * Security events: every decision a control makes that an operator or a detector needs to see (principle 7 of the
+ * design). Events carry identifiers, never secrets: no passwords, tokens, session ids, codes or key material.
+ */
+export type SecurityEventType =
+  | 'keyring.rotated'
+  | 'keyring.retired'
+  | 'password.rehashed'
+  | 'password.hasher_busy'
+  | 'token.refresh.rotated'
+  | 'token.refresh.reuse_detected'
+  | 'token.refresh.family_revoked'
+  | 'token.apikey.created'
+  | 'token.apikey.revoked'
+  | 'token.signing_key.rotated'
+  | 'mfa.totp.replay'
+  | 'mfa.backup_code.used'
+  | 'mfa.backup_codes.regenerated'
+  | 'mfa.webauthn.registered'
+  | 'mfa.webauthn.counter_regression'
+  | 'session.created'
+  | 'session.rotated'
+  | 'session.revoked'
+  | 'session.evicted'
+  | 'session.refused_limit';
+
+export interface SecurityEvent {
+  readonly type: SecurityEventType;
+  readonly at: Date;
+  /** The account the event is about, when there is one. */
+  readonly subject?: string;
+  /** Non-secret details: ids, counts, reasons. */
+  readonly attributes?: Readonly<Record<string, string | number | boolean>>;
+}
+
+/** Receives security events. Must not throw; a sink that fails must not turn an allowed request into a denied one. */
+export type SecurityEventSink = (event: SecurityEvent) => void;
+
+/** A sink that drops everything; the default where the caller wired none. */
+export const discardEvents: SecurityEventSink = () => undefined;
+
+/** Builds an event stamped with the current time. */
+export function securityEvent(
+  type: SecurityEventType,
+  subject?: string,
+  attributes?: Readonly<Record<string, string | number | boolean>>,
+): SecurityEvent {
+  return {
+    type,
+    at: new Date(),
+    ...(subject === undefined ? {} : { subject }),
+    ...(attributes === undefined ? {} : { attributes }),
+  };
+}
