@@ -1,0 +1,18 @@
+import { RampartError } from '../errors.js';
+
+/** Stable codes of {@link SessionError}. */
+export type SessionErrorCode = 'SESSION_DATA_INVALID' | 'SESSION_USER_INVALID' | 'SESSION_STORE_FULL';
+
+/**
+ * Thrown for caller mistakes (session data that is not small JSON, an empty user id) and for a store at capacity.
+ * Outcomes an attacker can cause with a crafted id are never thrown: they are `Result` failures.
+ */
+export class SessionError extends RampartError {
+  declare readonly code: SessionErrorCode;
+
+  // Narrows the accepted codes to the documented ones, which the base constructor cannot do.
+  // eslint-disable-next-line @typescript-eslint/no-useless-constructor
+  constructor(code: SessionErrorCode, message: string) {
+    super(code, message);
+  }
+}
