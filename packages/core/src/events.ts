@@ -13,6 +13,7 @@ export type SecurityEventType =
   | 'token.apikey.created'
   | 'token.apikey.revoked'
   | 'token.signing_key.rotated'
+  | 'token.signing_key.retired'
   | 'mfa.totp.replay'
   | 'mfa.backup_code.used'
   | 'mfa.backup_codes.regenerated'
