@@ -128,3 +128,19 @@ export function keyFromJwk(jwk: JsonWebKey & { alg?: unknown }, kid: string): Ve
 export function isSigningKey(key: VerificationKey): key is SigningKey {
   return 'signingKey' in key;
 }
+
+/**
+ * The key a token names by `kid`, looked up only as a map key in the local set (a `kid` is never a path, a URL or a
+ * query). Without a `kid`, the single key of the header's algorithm, or none when several could match: guessing
+ * among keys would let an attacker choose which one verifies.
+ */
+export function selectKey(keys: ReadonlyMap<string, VerificationKey>, kid: string | undefined, alg: string): VerificationKey | undefined {
+  if (kid !== undefined) return keys.get(kid);
+  let match: VerificationKey | undefined;
+  for (const key of keys.values()) {
+    if (key.alg !== alg) continue;
+    if (match !== undefined) return undefined;
+    match = key;
+  }
+  return match;
+}

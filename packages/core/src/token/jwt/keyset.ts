@@ -12,6 +12,7 @@ import {
   keyFromJwk,
   publicJwkOf,
   secretKeyOf,
+  selectKey,
   thumbprintOf,
   type PublicJwk,
   type PublicJwks,
@@ -96,14 +97,7 @@ export class JwtKeySet implements VerificationKeySource {
   }
 
   find(kid: string | undefined, alg: JwtAlgorithm): VerificationKey | undefined {
-    if (kid !== undefined) return this.#keys.get(kid);
-    let match: VerificationKey | undefined;
-    for (const key of this.#keys.values()) {
-      if (key.alg !== alg) continue;
-      if (match !== undefined) return undefined;
-      match = key;
-    }
-    return match;
+    return selectKey(this.#keys, kid, alg);
   }
 
   /**

@@ -2,7 +2,7 @@ import { createPublicKey, type JsonWebKey } from 'node:crypto';
 import { systemClock, type Clock } from '../../clock.js';
 import { ConfigurationError } from '../../errors.js';
 import type { JwtAlgorithm } from './algorithms.js';
-import { algorithmOfJwk, type VerificationKey } from './keys.js';
+import { algorithmOfJwk, selectKey, type VerificationKey } from './keys.js';
 import type { VerificationKeySource } from './keyset.js';
 
 export interface RemoteJwksOptions {
@@ -107,14 +107,7 @@ export class RemoteJwks implements VerificationKeySource {
 
   find(kid: string | undefined, alg: JwtAlgorithm): VerificationKey | undefined {
     if (!this.#fresh()) return undefined;
-    if (kid !== undefined) return this.#keys.get(kid);
-    let match: VerificationKey | undefined;
-    for (const key of this.#keys.values()) {
-      if (key.alg !== alg) continue;
-      if (match !== undefined) return undefined;
-      match = key;
-    }
-    return match;
+    return selectKey(this.#keys, kid, alg);
   }
 
   /**
