@@ -22,10 +22,10 @@ describe('@rampart/core entry points', () => {
   });
 
   it('root namespaces are the subpath modules themselves', async () => {
-    const root = (await import('@rampart/core')) as Record<string, Record<string, unknown>>;
-    const tokenModule = (await import('@rampart/core/token')) as Record<string, unknown>;
-    const cryptoModule = (await import('@rampart/core/crypto')) as Record<string, unknown>;
-    expect(root.token?.createJwtVerifier).toBe(tokenModule.createJwtVerifier);
-    expect(root.crypto?.KeyRing).toBe(cryptoModule.KeyRing);
+    const root = await import('@rampart/core');
+    const tokenModule = await import('@rampart/core/token');
+    const cryptoModule = await import('@rampart/core/crypto');
+    expect(root.token.createJwtVerifier).toBe(tokenModule.createJwtVerifier);
+    expect(root.crypto.KeyRing).toBe(cryptoModule.KeyRing);
   });
 });
