@@ -27,6 +27,12 @@ describe('FieldCipher', () => {
     expect(Buffer.from(a.split('.')[2] ?? '', 'base64url')).toHaveLength(12);
   });
 
+  it('never hands out the same nonce twice, across refills of the nonce pool', () => {
+    const cipher = new FieldCipher(KeyRing.generate());
+    const nonces = Array.from({ length: 2000 }, () => cipher.encrypt('x', place).split('.')[2]);
+    expect(new Set(nonces).size).toBe(2000);
+  });
+
   it('attack: a ciphertext copied to another row, column or table fails to decrypt', () => {
     const cipher = new FieldCipher(KeyRing.generate());
     const stolen = cipher.encrypt('victim secret', place);

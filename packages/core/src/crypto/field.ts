@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, randomFillSync } from 'node:crypto';
 import { RampartError } from '../errors.js';
 import { fail, ok, type Result } from '../result.js';
 import type { KeyRing } from './keyring.js';
@@ -28,25 +28,45 @@ const ENVELOPE = /^rf1\.([A-Za-z0-9_-]{1,64})\.([A-Za-z0-9_-]{16})\.([A-Za-z0-9_
 /*
  * Canonical, injective encoding of the context: sorted names, each name and value length-prefixed, values typed.
  * Injective so that two different contexts never produce the same associated data ({a:'b|c'} vs {a:'b', c:''}).
+ * Written into one buffer: this runs on every encryption and decryption.
  */
-function encodeContext(context: EncryptionContext): Buffer {
-  const parts: Buffer[] = [];
-  for (const name of Object.keys(context).sort()) {
-    const value = context[name];
-    const typed = typeof value === 'number' ? `n:${String(value)}` : `s:${String(value)}`;
-    for (const text of [name, typed]) {
-      const bytes = Buffer.from(text, 'utf8');
-      const length = Buffer.alloc(4);
-      length.writeUInt32BE(bytes.length);
-      parts.push(length, bytes);
-    }
-  }
-  return Buffer.concat(parts);
-}
-
 function associatedData(kid: string, context: EncryptionContext): Buffer {
   // The kid and version are bound too: an attacker cannot relabel a ciphertext as belonging to another key.
-  return Buffer.concat([Buffer.from(`${VERSION}\0${kid}\0`, 'utf8'), encodeContext(context)]);
+  const head = `${VERSION}\0${kid}\0`;
+  const names = Object.keys(context).sort();
+  const texts: string[] = [];
+  let size = Buffer.byteLength(head);
+  for (const name of names) {
+    const value = context[name];
+    const typed = typeof value === 'number' ? `n:${String(value)}` : `s:${String(value)}`;
+    texts.push(name, typed);
+    size += 8 + Buffer.byteLength(name) + Buffer.byteLength(typed);
+  }
+  const out = Buffer.allocUnsafe(size);
+  let offset = out.write(head, 0);
+  for (const text of texts) {
+    const length = out.write(text, offset + 4);
+    out.writeUInt32BE(length, offset);
+    offset += 4 + length;
+  }
+  return out;
+}
+
+/*
+ * Nonces come from a pool filled by the OS CSPRNG, 12 bytes handed out once each (as node's randomUUID does):
+ * one randomFillSync per 341 nonces instead of one per encryption. A nonce is never handed out twice.
+ */
+const noncePool = Buffer.alloc(NONCE_BYTES * 341);
+let noncePoolOffset = noncePool.length;
+
+function freshNonce(): Buffer {
+  if (noncePoolOffset + NONCE_BYTES > noncePool.length) {
+    randomFillSync(noncePool);
+    noncePoolOffset = 0;
+  }
+  const nonce = Buffer.from(noncePool.subarray(noncePoolOffset, noncePoolOffset + NONCE_BYTES));
+  noncePoolOffset += NONCE_BYTES;
+  return nonce;
 }
 
 /**
@@ -72,7 +92,7 @@ export class FieldCipher {
   /** Encrypts `plaintext` under the ring's active key, bound to `context`. */
   encrypt(plaintext: string | Uint8Array, context: EncryptionContext): string {
     const { kid } = this.#ring.active;
-    const nonce = randomBytes(NONCE_BYTES);
+    const nonce = freshNonce();
     const cipher = createCipheriv('aes-256-gcm', this.#ring.subkey(SUBKEY_PURPOSE, kid), nonce, { authTagLength: TAG_BYTES });
     cipher.setAAD(associatedData(kid, context));
     const body = Buffer.concat([cipher.update(typeof plaintext === 'string' ? Buffer.from(plaintext, 'utf8') : plaintext), cipher.final()]);
