@@ -23,7 +23,21 @@ export type SecurityEventType =
   | 'session.rotated'
   | 'session.revoked'
   | 'session.evicted'
-  | 'session.refused_limit';
+  | 'session.refused_limit'
+  | 'http.guard_failed'
+  | 'http.cors.refused'
+  | 'http.csrf.refused'
+  | 'http.csrf.exempted'
+  | 'http.csp.violation'
+  | 'http.body.refused'
+  | 'http.client_ip.untrusted_forwarding'
+  | 'ratelimit.exceeded'
+  | 'ratelimit.store_unavailable'
+  | 'auth.login.throttled'
+  | 'auth.login.locked'
+  | 'auth.login.failed'
+  | 'auth.login.succeeded'
+  | 'config.loosened';
 
 export interface SecurityEvent {
   readonly type: SecurityEventType;

@@ -1,2 +1,5 @@
-// HTTP hardening controls. Cookies first; headers, CORS and CSRF join this entry point as they land.
+// HTTP controls: the guard chain and its request view, problem details, cookies; headers, CORS, CSRF, client IP,
+// body limits join as they land.
+export * from './chain/index.js';
+export * from './problem/index.js';
 export * from './cookie/index.js';
