@@ -1,0 +1,2 @@
+export { cors, CORS_PREFLIGHT_REFUSED, type CorsRefusalReason } from './cors.js';
+export type { CorsOptions } from './options.js';
