@@ -4,3 +4,4 @@ export * from './chain/index.js';
 export * from './problem/index.js';
 export * from './cookie/index.js';
 export * from './cors/index.js';
+export * from './csrf/index.js';

@@ -1,0 +1,92 @@
+import { timingSafeEqual } from 'node:crypto';
+import { hmacSha256 } from '../../crypto/hmac.js';
+import type { KeyRing } from '../../crypto/keyring.js';
+import { randomToken } from '../../crypto/random.js';
+
+/*
+ * Token format: `<nonce>.<kid>.<mac>`
+ *   nonce = 32 random bytes, base64url (43 characters)
+ *   kid   = the key-ring kid whose `csrf` subkey made the MAC (1-64 of A-Z a-z 0-9 _ -)
+ *   mac   = base64url(HMAC-SHA256(ring.subkey('csrf', kid), binding + '|' + nonce)) (43 characters)
+ *
+ * This is the OWASP CSRF cheat sheet's "signed double-submit cookie": the MAC ties the token to the session, so a
+ * token an attacker obtained for their own session (or planted as a cookie) does not verify for the victim's. The
+ * nonce has a fixed length and no `|`, so `binding|nonce` parses one way only, whatever the binding contains. The kid
+ * lets tokens minted before a key rotation keep verifying until that kid is retired.
+ */
+
+const NONCE_LENGTH = 43;
+const MAC_LENGTH = 43;
+const MAX_KID_LENGTH = 64;
+/** Longest well-formed token; anything longer is refused before any work. */
+export const MAX_TOKEN_LENGTH = NONCE_LENGTH + 1 + MAX_KID_LENGTH + 1 + MAC_LENGTH;
+const MIN_TOKEN_LENGTH = NONCE_LENGTH + 1 + 1 + 1 + MAC_LENGTH;
+const B64URL_43 = /^[A-Za-z0-9_-]{43}$/;
+/** 32 bytes in canonical unpadded base64url: the last character carries 4 bits, so its low 2 bits are zero. */
+const MAC_B64URL = /^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$/;
+const MAC_BYTES = 32;
+const KID = /^[A-Za-z0-9_-]{1,64}$/;
+const PURPOSE = 'csrf';
+
+/**
+ * Two tokens of the request (header and cookie) compared in constant time for a given length. The length of a
+ * well-formed token is public (it follows from the format and the kid), so comparing lengths first leaks nothing;
+ * the bytes are compared with `timingSafeEqual`. Used on every unsafe request, where the length-hiding
+ * `constantTimeEqualString` would cost two extra HMACs.
+ */
+export function sameToken(a: string, b: string): boolean {
+  if (a.length !== b.length || a.length > MAX_TOKEN_LENGTH) return false;
+  const left = Buffer.from(a, 'utf8');
+  const right = Buffer.from(b, 'utf8');
+  return left.length === right.length && timingSafeEqual(left, right);
+}
+
+/** Mints and verifies session-bound CSRF tokens under a key ring. */
+export class CsrfTokenCodec {
+  readonly #ring: KeyRing;
+
+  constructor(ring: KeyRing) {
+    this.#ring = ring;
+  }
+
+  /** A fresh token bound to `binding` (`''` for a visitor without a session), signed with the active key. */
+  mint(binding: string): string {
+    const nonce = randomToken(32);
+    const kid = this.#ring.active.kid;
+    return `${nonce}.${kid}.${this.#mac(kid, binding, nonce)}`;
+  }
+
+  /**
+   * Whether `token` is well-formed, names a kid still in the ring, and carries the MAC for `binding`. Never throws:
+   * every malformed input is simply invalid.
+   */
+  verify(token: unknown, binding: string): boolean {
+    if (typeof token !== 'string' || token.length < MIN_TOKEN_LENGTH || token.length > MAX_TOKEN_LENGTH) return false;
+    if (token.charCodeAt(NONCE_LENGTH) !== 0x2e || token.charCodeAt(token.length - MAC_LENGTH - 1) !== 0x2e) return false;
+    const nonce = token.slice(0, NONCE_LENGTH);
+    const kid = token.slice(NONCE_LENGTH + 1, token.length - MAC_LENGTH - 1);
+    const mac = token.slice(token.length - MAC_LENGTH);
+    if (!B64URL_43.test(nonce) || !KID.test(kid) || !MAC_B64URL.test(mac)) return false;
+    // A retired (or never known) kid: the token can no longer verify, which is what retiring a key means.
+    if (this.#ring.get(kid) === undefined) return false;
+    let expected: Buffer;
+    try {
+      expected = this.#digest(kid, binding, nonce);
+    } catch {
+      // Retired between the lookup and the derivation: invalid, never a thrown error mid-request.
+      return false;
+    }
+    // Both sides are exactly 32 bytes (the pattern above fixes the presented length), so `timingSafeEqual` applies
+    // directly: no length to leak, and no extra HMACs per request as the length-hiding `constantTimeEqual` needs.
+    const presented = Buffer.from(mac, 'base64url');
+    return presented.length === MAC_BYTES && timingSafeEqual(expected, presented);
+  }
+
+  #digest(kid: string, binding: string, nonce: string): Buffer {
+    return hmacSha256(this.#ring.subkey(PURPOSE, kid), `${binding}|${nonce}`);
+  }
+
+  #mac(kid: string, binding: string, nonce: string): string {
+    return this.#digest(kid, binding, nonce).toString('base64url');
+  }
+}
