@@ -9,6 +9,7 @@ const suites: Record<string, () => Promise<{ run: () => Promise<BenchRow[]> }>> 
   jwt: () => import('./jwt.bench.js'),
   password: () => import('./password.bench.js'),
   session: () => import('./session.bench.js'),
+  ratelimit: () => import('./ratelimit.bench.js'),
   crypto: () => import('./crypto.bench.js'),
 };
 
