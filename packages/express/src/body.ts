@@ -1,6 +1,15 @@
 import type { Request, RequestHandler, Response } from 'express';
-import { BODY_LIMIT, DEFAULT_MAX_BODY_BYTES, bodyProblem, mediaTypeAllowlist, parseJson, readBody } from '@rampart/core/http';
-import { DEFAULT_MAX_FORM_FIELDS, formProblem, parseForm } from './form.js';
+import {
+  BODY_LIMIT,
+  DEFAULT_MAX_BODY_BYTES,
+  DEFAULT_MAX_FORM_FIELDS,
+  bodyProblem,
+  formProblem,
+  mediaTypeAllowlist,
+  parseForm,
+  parseJson,
+  readBody,
+} from '@rampart/core/http';
 import { correlationIdOf, sendProblem } from './problem.js';
 
 /** Limits of {@link rampartJson}. */

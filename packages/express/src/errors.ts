@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler } from 'express';
-import { correlationIdOf, problemForError, sendProblem } from './problem.js';
+import { problemForError } from '@rampart/core/http';
+import { correlationIdOf, sendProblem } from './problem.js';
 
 export interface RampartErrorsOptions {
   /**

@@ -1,6 +1,7 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import {
   HEADERS_TO_REMOVE,
+  RampartState,
   createChain,
   isCsrfPending,
   nodeHeaderReader,
@@ -11,12 +12,16 @@ import {
 } from '@rampart/core/http';
 import { isUrlencoded, readForm, type FormBodyOptions } from './body.js';
 import { sendProblem } from './problem.js';
-import { RampartState } from './state.js';
+
+/** Adds a cookie to the response after the chain's headers were applied (a CSRF token rotated at login). */
+function appendCookie(res: Response, cookie: string): void {
+  res.append('set-cookie', cookie);
+}
 
 declare module 'express-serve-static-core' {
   interface Locals {
     /** Set by `rampart()` on every request it lets through. */
-    rampart?: RampartState;
+    rampart?: RampartState<Response>;
   }
 }
 
@@ -68,7 +73,7 @@ function apply(outcome: ChainOutcome, req: Request, res: Response, next: NextFun
   applyHeaders(res, outcome);
   const verdict = outcome.verdict;
   if (verdict.action === 'continue') {
-    res.locals.rampart = new RampartState(outcome, res);
+    res.locals.rampart = new RampartState(outcome, res, appendCookie);
     if (isCsrfPending(outcome.context)) return finishFormCheck(outcome, req, res, next, form);
     next();
   } else if (verdict.action === 'deny') {

@@ -1,8 +1,17 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { IncomingMessage } from 'node:http';
-import { BODY_LIMIT, DEFAULT_MAX_BODY_BYTES, bodyProblem, parseJson, readBody, type ParseJsonOptions } from '@rampart/core/http';
-import { DEFAULT_MAX_FORM_FIELDS, formProblem, parseForm } from './form.js';
-import { ProblemError } from './problem.js';
+import {
+  BODY_LIMIT,
+  DEFAULT_MAX_BODY_BYTES,
+  DEFAULT_MAX_FORM_FIELDS,
+  ProblemError,
+  bodyProblem,
+  formProblem,
+  parseForm,
+  parseJson,
+  readBody,
+  type ParseJsonOptions,
+} from '@rampart/core/http';
 
 /** Limits of the JSON and form parsers the plugin installs. */
 export interface BodyOptions {

@@ -1,9 +1,24 @@
 import type { FastifyError, FastifyInstance, FastifyPluginCallback, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import fp from 'fastify-plugin';
-import { correlationIdFrom, createChain, isCsrfPending, nodeHeaderReader, verifyCsrfFormField, type Chain, type ChainOptions, type ChainOutcome } from '@rampart/core/http';
+import {
+  correlationIdFrom,
+  createChain,
+  isCsrfPending,
+  nodeHeaderReader,
+  problemForError,
+  RampartState,
+  verifyCsrfFormField,
+  type Chain,
+  type ChainOptions,
+  type ChainOutcome,
+} from '@rampart/core/http';
 import { installBodyParsers, type BodyOptions } from './body.js';
-import { problemForError, sendProblem } from './problem.js';
-import { RampartState } from './state.js';
+import { sendProblem } from './problem.js';
+
+/** Adds a cookie to the reply after the chain's headers were applied (a CSRF token rotated at login). */
+function appendCookie(reply: FastifyReply, cookie: string): void {
+  void reply.header('set-cookie', cookie);
+}
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -11,7 +26,7 @@ declare module 'fastify' {
      * Set by the Rampart plugin on every request it lets through, in the scopes it is registered in; `null` or absent
      * elsewhere (outside the plugin's encapsulation context).
      */
-    rampart?: RampartState | null;
+    rampart?: RampartState<FastifyReply> | null;
   }
 }
 
@@ -54,7 +69,7 @@ function apply(outcome: ChainOutcome, request: FastifyRequest, reply: FastifyRep
   for (const cookie of outcome.headers.cookies) reply.header('set-cookie', cookie);
   const verdict = outcome.verdict;
   if (verdict.action === 'continue') {
-    request.rampart = new RampartState(outcome, reply);
+    request.rampart = new RampartState(outcome, reply, appendCookie);
     done();
   } else if (verdict.action === 'deny') {
     // Answering from a callback hook ends the lifecycle here: `done` must not be called as well.

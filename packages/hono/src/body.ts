@@ -1,7 +1,18 @@
 import type { Context, MiddlewareHandler } from 'hono';
-import { BODY_LIMIT, DEFAULT_MAX_BODY_BYTES, bodyProblem, mediaTypeAllowlist, parseJson, readBody, type Problem } from '@rampart/core/http';
+import {
+  BODY_LIMIT,
+  DEFAULT_MAX_BODY_BYTES,
+  DEFAULT_MAX_FORM_FIELDS,
+  bodyProblem,
+  formProblem,
+  mediaTypeAllowlist,
+  parseForm,
+  parseJson,
+  readBody,
+  type FormFields,
+  type Problem,
+} from '@rampart/core/http';
 import type { RampartEnv } from './env.js';
-import { DEFAULT_MAX_FORM_FIELDS, formProblem, parseForm, type FormFields } from './form.js';
 import { correlationIdOf } from './correlation.js';
 import { problemResponse } from './problem.js';
 

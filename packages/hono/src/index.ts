@@ -9,6 +9,5 @@ export {
 } from './middleware.js';
 export { rampartForm, rampartJson, type FormBodyOptions, type JsonBodyOptions } from './body.js';
 export type { RampartEnv, RampartVariables } from './env.js';
-export { parseForm, type FormFields, type FormRefusal } from './form.js';
-export { ProblemError, problemForError, problemResponse } from './problem.js';
-export { RampartState } from './state.js';
+export { parseForm, ProblemError, problemForError, RampartState, type FormFields, type FormRefusal } from '@rampart/core/http';
+export { problemResponse } from './problem.js';

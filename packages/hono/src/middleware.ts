@@ -1,11 +1,25 @@
 import type { Context, ErrorHandler, MiddlewareHandler, Next } from 'hono';
 import type { StatusCode } from 'hono/utils/http-status';
-import { createChain, fetchHeaderReader, isCsrfPending, verifyCsrfFormField, type Chain, type ChainOptions, type ChainOutcome } from '@rampart/core/http';
+import {
+  createChain,
+  fetchHeaderReader,
+  isCsrfPending,
+  problemForError,
+  RampartState,
+  verifyCsrfFormField,
+  type Chain,
+  type ChainOptions,
+  type ChainOutcome,
+} from '@rampart/core/http';
 import { isUrlencoded, readForm, type FormBodyOptions } from './body.js';
 import { correlationIdOf } from './correlation.js';
 import type { RampartEnv } from './env.js';
-import { problemForError, problemResponse } from './problem.js';
-import { RampartState } from './state.js';
+import { problemResponse } from './problem.js';
+
+/** Adds a cookie to the response after the chain's headers were applied (a CSRF token rotated at login). */
+function appendCookie(c: Context, cookie: string): void {
+  c.header('set-cookie', cookie, { append: true });
+}
 
 /** What a Hono middleware returns: a response, or the promise of `next()`. */
 type MiddlewareResult = ReturnType<MiddlewareHandler<RampartEnv>>;
@@ -111,7 +125,7 @@ function apply(outcome: ChainOutcome, c: Context<RampartEnv>, next: Next, form: 
   for (const cookie of outcome.headers.cookies) c.header('set-cookie', cookie, { append: true });
   const verdict = outcome.verdict;
   if (verdict.action === 'continue') {
-    c.set('rampart', new RampartState(outcome, c));
+    c.set('rampart', new RampartState(outcome, c, appendCookie));
     if (isCsrfPending(outcome.context)) return finishFormCheck(outcome, c, next, form);
     return next();
   }

@@ -8,3 +8,4 @@ export * from './csrf/index.js';
 export * from './headers/index.js';
 export * from './client-ip/index.js';
 export * from './body/index.js';
+export * from './adapter/index.js';

@@ -1,19 +1,28 @@
-import type { Response } from 'express';
-import { CSP_NONCE, CSRF_TOKEN, rotateCsrfToken, type ChainOutcome, type ContextKey, type RequestContext, type RequestView } from '@rampart/core/http';
+import type { ChainOutcome, RequestContext } from '../chain/chain.js';
+import type { ContextKey, RequestView } from '../chain/types.js';
+import { CSRF_TOKEN, rotateCsrfToken } from '../csrf/index.js';
+import { CSP_NONCE } from '../headers/index.js';
+
+/** Adds one `Set-Cookie` line to a framework's response (Express `res.append`, Fastify `reply.header`, Hono `c.header`). */
+export type CookieAppender<R> = (response: R, serializedCookie: string) => void;
 
 /**
- * What the chain decided about one request, handed to the application as `res.locals.rampart`.
+ * What the chain decided about one request, handed to the application by every adapter (`res.locals.rampart`,
+ * `request.rampart`, `c.get('rampart')`), so handlers read the same values under every framework.
  *
  * One small object per request that reads through to the chain's outcome: values the application never asks for (a
- * random correlation id, the resolved client address) are never computed.
+ * random correlation id, the resolved client address) are never computed. The cookie appender is a plain function
+ * shared by all requests, so building the state allocates no closure.
  */
-export class RampartState {
+export class RampartState<R = unknown> {
   readonly #outcome: ChainOutcome;
-  readonly #response: Response;
+  readonly #response: R;
+  readonly #appendCookie: CookieAppender<R>;
 
-  constructor(outcome: ChainOutcome, response: Response) {
+  constructor(outcome: ChainOutcome, response: R, appendCookie: CookieAppender<R>) {
     this.#outcome = outcome;
     this.#response = response;
+    this.#appendCookie = appendCookie;
   }
 
   /** The id that ties a response to the operator's logs; quote it in errors and events. */
@@ -65,7 +74,7 @@ export class RampartState {
     const token = rotateCsrfToken(this.#outcome.context, newSessionBinding);
     for (let index = before; index < cookies.length; index += 1) {
       const cookie = cookies[index];
-      if (cookie !== undefined) this.#response.append('set-cookie', cookie);
+      if (cookie !== undefined) this.#appendCookie(this.#response, cookie);
     }
     return token;
   }

@@ -1,5 +1,6 @@
-import type { Result } from '@rampart/core';
-import { bodyProblem, problem, type Problem } from '@rampart/core/http';
+import type { Result } from '../../result.js';
+import { bodyProblem } from '../body/index.js';
+import { problem, type Problem } from '../problem/problem.js';
 
 /** Most fields read from one form; far above any real form, far below what costs CPU. */
 export const DEFAULT_MAX_FORM_FIELDS = 1000;

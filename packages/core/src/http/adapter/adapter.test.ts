@@ -1,0 +1,85 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { KeyRing } from '../../crypto/keyring.js';
+import { createChain } from '../chain/chain.js';
+import { nodeHeaderReader } from '../chain/request.js';
+import { csrf } from '../csrf/index.js';
+import { problem } from '../problem/problem.js';
+import { ProblemError, problemForError } from './errors.js';
+import { parseForm } from './form.js';
+import { RampartState } from './state.js';
+
+const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
+
+describe('parseForm', () => {
+  it('attack: __proto__ and constructor fields are plain fields, nothing is polluted', () => {
+    const parsed = parseForm(bytes('__proto__[polluted]=1&__proto__=x&constructor[prototype][polluted]=1&constructor=y'));
+    expect(parsed.ok).toBe(true);
+    if (!parsed.ok) return;
+    expect(Object.getPrototypeOf(parsed.value)).toBeNull();
+    expect(parsed.value.__proto__).toBe('x');
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it('attack: repeated fields become lists, so a single-valued field (a CSRF token) can be refused when repeated', () => {
+    const parsed = parseForm(bytes('_csrf=a&_csrf=b&x=1'));
+    expect(parsed.ok && parsed.value._csrf).toEqual(['a', 'b']);
+  });
+
+  it('attack: field floods and invalid UTF-8 are refused', () => {
+    expect(parseForm(bytes('a=1&'.repeat(11)), 10)).toEqual({ ok: false, reason: 'too_many_keys' });
+    expect(parseForm(new Uint8Array([0x61, 0x3d, 0xff, 0xfe]))).toEqual({ ok: false, reason: 'invalid_form' });
+  });
+
+  it('never throws on arbitrary bytes', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 512 }), (input) => {
+        expect(typeof parseForm(input).ok).toBe('boolean');
+      }),
+    );
+  });
+});
+
+describe('problemForError', () => {
+  it('attack: thrown errors never leak their message, stack or properties', () => {
+    const leaky = Object.assign(new Error('duplicate key value violates unique constraint "users_email_key"'), { detail: 'Key (email)=(a@b.c)' });
+    expect(JSON.stringify(problemForError(leaky))).not.toMatch(/unique|email|Key/);
+    expect(problemForError(leaky).status).toBe(500);
+    expect(problemForError('a string')).toMatchObject({ status: 500 });
+    expect(problemForError(null)).toMatchObject({ status: 500 });
+  });
+
+  it('keeps a client-error status with its standard phrase, and a ProblemError as it is', () => {
+    expect(problemForError(Object.assign(new Error('Unexpected token } in JSON at position 7'), { statusCode: 400 }))).toEqual({
+      status: 400,
+      type: 'about:blank',
+      title: 'Bad Request',
+    });
+    expect(problemForError({ status: 503 })).toMatchObject({ status: 500 });
+    const own = problem(409, 'conflict', 'Conflict');
+    expect(problemForError(new ProblemError(own))).toBe(own);
+  });
+});
+
+describe('RampartState', () => {
+  it('rotates the CSRF token at login and writes its cookie to the live response', () => {
+    const guard = csrf({ ring: KeyRing.generate(), allowedOrigins: ['https://app.example.com'] });
+    const outcome = createChain({ guards: [guard] }).run({
+      method: 'GET',
+      target: '/',
+      header: nodeHeaderReader({ cookie: '__Host-sid=before' }),
+      peerAddress: '127.0.0.1',
+      tls: true,
+    });
+    if (outcome instanceof Promise) throw new Error('expected a synchronous chain');
+    const written: string[] = [];
+    const state = new RampartState(outcome, written, (sink, cookie) => sink.push(cookie));
+    const before = state.csrfToken;
+    const after = state.rotateCsrfToken('after-login');
+    expect(after).not.toBe(before);
+    expect(written).toHaveLength(1);
+    expect(written[0]).toMatch(/^__Host-csrf=/);
+    expect(guard.verifyToken(after, 'after-login')).toBe(true);
+    expect(guard.verifyToken(before, 'after-login')).toBe(false);
+  });
+});
