@@ -27,6 +27,31 @@ describe('CsrfTokenCodec', () => {
     expect(codec.verify(codec.mint(SESSION), '')).toBe(false);
   });
 
+  it('attack: a token already verified (and remembered) still fails for another session and after its kid is retired', () => {
+    const ring = KeyRing.generate();
+    const codec = new CsrfTokenCodec(ring);
+    const token = codec.mint(SESSION);
+    expect(codec.verify(token, SESSION)).toBe(true); // now remembered
+    expect(codec.verify(token, SESSION)).toBe(true);
+    expect(codec.verify(token, 'session-b')).toBe(false);
+    expect(codec.verify(token, `${SESSION}x`)).toBe(false);
+    expect(codec.verify(token, '')).toBe(false);
+    const oldKid = ring.active.kid;
+    ring.rotate();
+    expect(codec.verify(token, SESSION)).toBe(true);
+    ring.retire(oldKid);
+    expect(codec.verify(token, SESSION)).toBe(false);
+  });
+
+  it('remembers a bounded number of tokens, and forgetting one only costs a fresh HMAC', () => {
+    const codec = new CsrfTokenCodec(KeyRing.generate());
+    const first = codec.mint('s-0');
+    expect(codec.verify(first, 's-0')).toBe(true);
+    for (let index = 1; index <= 10_050; index += 1) expect(codec.verify(codec.mint(`s-${index}`), `s-${index}`)).toBe(true);
+    expect(codec.verify(first, 's-0')).toBe(true);
+    expect(codec.verify(first, 's-1')).toBe(false);
+  });
+
   it('attack: a binding containing the separator cannot shift bytes between binding and nonce', () => {
     const codec = new CsrfTokenCodec(KeyRing.generate());
     const token = codec.mint('a|b');

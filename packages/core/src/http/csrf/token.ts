@@ -27,6 +27,18 @@ const MAC_B64URL = /^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$/;
 const MAC_BYTES = 32;
 const KID = /^[A-Za-z0-9_-]{1,64}$/;
 const PURPOSE = 'csrf';
+/** Verified (token, session binding) pairs remembered; far more than concurrent sessions on one process. */
+const VERIFIED_CACHE_SIZE = 10_000;
+
+/*
+ * The binding is a session secret: compared without early exit, so a cache hit cannot be used to learn it byte by
+ * byte. Its length is not secret (session ids have a fixed length).
+ */
+function sameBinding(remembered: string, presented: string): boolean {
+  const left = Buffer.from(remembered, 'utf8');
+  const right = Buffer.from(presented, 'utf8');
+  return left.length === right.length && timingSafeEqual(left, right);
+}
 
 /**
  * Two tokens of the request (header and cookie) compared in constant time for a given length. The length of a
@@ -44,6 +56,7 @@ export function sameToken(a: string, b: string): boolean {
 /** Mints and verifies session-bound CSRF tokens under a key ring. */
 export class CsrfTokenCodec {
   readonly #ring: KeyRing;
+  readonly #verified = new Map<string, string>();
 
   constructor(ring: KeyRing) {
     this.#ring = ring;
@@ -69,6 +82,8 @@ export class CsrfTokenCodec {
     if (!B64URL_43.test(nonce) || !KID.test(kid) || !MAC_B64URL.test(mac)) return false;
     // A retired (or never known) kid: the token can no longer verify, which is what retiring a key means.
     if (this.#ring.get(kid) === undefined) return false;
+    const verifiedFor = this.#verified.get(token);
+    if (verifiedFor !== undefined) return sameBinding(verifiedFor, binding);
     let expected: Buffer;
     try {
       expected = this.#digest(kid, binding, nonce);
@@ -79,7 +94,23 @@ export class CsrfTokenCodec {
     // Both sides are exactly 32 bytes (the pattern above fixes the presented length), so `timingSafeEqual` applies
     // directly: no length to leak, and no extra HMACs per request as the length-hiding `constantTimeEqual` needs.
     const presented = Buffer.from(mac, 'base64url');
-    return presented.length === MAC_BYTES && timingSafeEqual(expected, presented);
+    const valid = presented.length === MAC_BYTES && timingSafeEqual(expected, presented);
+    if (valid) this.#remember(token, binding);
+    return valid;
+  }
+
+  /*
+   * A browser presents the same token on every request of a session, and an HMAC costs more than the rest of the chain
+   * together (a fresh HMAC object per call on Node 20). So pairs that verified once are remembered, bounded, oldest
+   * forgotten first. A hit answers exactly what the HMAC would: only verified pairs enter, the token string includes
+   * the MAC, and the kid is checked against the ring before the cache is read, so retiring a key still kills its tokens.
+   */
+  #remember(token: string, binding: string): void {
+    if (this.#verified.size >= VERIFIED_CACHE_SIZE) {
+      const oldest = this.#verified.keys().next();
+      if (oldest.done !== true) this.#verified.delete(oldest.value);
+    }
+    this.#verified.set(token, binding);
   }
 
   #digest(kid: string, binding: string, nonce: string): Buffer {
