@@ -6,6 +6,7 @@ import { arch, cpus, platform } from 'node:os';
 import type { BenchRow, ComparisonRow } from './harness.js';
 
 const suites: Record<string, () => Promise<{ run: () => Promise<BenchRow[]> }>> = {
+  http: () => import('./http/index.js'),
   jwt: () => import('./jwt.bench.js'),
   password: () => import('./password.bench.js'),
   session: () => import('./session.bench.js'),

@@ -25,21 +25,25 @@ describe('api preset (the default)', () => {
       'content-security-policy': "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
       'x-content-type-options': 'nosniff',
       'x-frame-options': 'DENY',
-      'referrer-policy': 'no-referrer',
-      'permissions-policy': PERMISSIONS,
-      'cross-origin-opener-policy': 'same-origin',
       'cross-origin-resource-policy': 'same-origin',
-      'origin-agent-cluster': '?1',
       'cache-control': 'no-store',
       'strict-transport-security': HSTS,
     });
     expect(outcome.context.get({ name: 'csp-nonce' })).toBeUndefined();
   });
 
+  it('adds the document-only policies when they are asked for by name', () => {
+    const headers = headersOf(run(securityHeaders({ referrerPolicy: 'same-origin', permissionsPolicy: {}, crossOriginOpenerPolicy: 'same-origin' })));
+    expect(headers['referrer-policy']).toBe('same-origin');
+    expect(headers['permissions-policy']).toBe(PERMISSIONS);
+    expect(headers['cross-origin-opener-policy']).toBe('same-origin');
+    expect(headers['origin-agent-cluster']).toBeUndefined();
+  });
+
   it('the same minus HSTS on plain http, where browsers ignore it (RFC 6797 §8.1)', () => {
     const headers = headersOf(run(securityHeaders(), { tls: false }));
     expect(headers['strict-transport-security']).toBeUndefined();
-    expect(Object.keys(headers)).toHaveLength(9);
+    expect(Object.keys(headers)).toHaveLength(5);
   });
 });
 

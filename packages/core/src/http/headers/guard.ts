@@ -155,15 +155,24 @@ export function securityHeaders(options: SecurityHeadersOptions = {}): Guard {
   const hsts = options.hsts === false ? undefined : hstsValue(options.hsts ?? {}, options.loosen?.shortHsts === true);
   const xfo = frameOptions(csp?.frameAncestors);
 
-  const fixed: [string, string][] = [
-    ['x-content-type-options', 'nosniff'],
-    ['referrer-policy', oneOf('referrerPolicy', REFERRER_POLICIES, options.referrerPolicy ?? preset.referrerPolicy)],
-    ['permissions-policy', permissionsPolicyValue(options.permissionsPolicy)],
-    ['cross-origin-opener-policy', oneOf('crossOriginOpenerPolicy', COOP, options.crossOriginOpenerPolicy ?? 'same-origin')],
-    ['cross-origin-resource-policy', oneOf('crossOriginResourcePolicy', CORP, options.crossOriginResourcePolicy ?? 'same-origin')],
-    // Asks for a process of this origin alone, keeping other sites' pages out of its memory (Spectre).
-    ['origin-agent-cluster', '?1'],
-  ];
+  // Referrer, permissions, opener and agent-cluster policies govern what a *document* does; a JSON response is never
+  // one, so the api preset leaves them out (OWASP REST Security Cheat Sheet) unless they are asked for by name. Every
+  // header costs on every response, in the framework's header validation and on the wire.
+  const documents = preset.documentPolicies;
+  const fixed: [string, string][] = [['x-content-type-options', 'nosniff']];
+  if (documents || options.referrerPolicy !== undefined) {
+    fixed.push(['referrer-policy', oneOf('referrerPolicy', REFERRER_POLICIES, options.referrerPolicy ?? preset.referrerPolicy)]);
+  }
+  if (documents || options.permissionsPolicy !== undefined) {
+    fixed.push(['permissions-policy', permissionsPolicyValue(options.permissionsPolicy)]);
+  }
+  if (documents || options.crossOriginOpenerPolicy !== undefined) {
+    fixed.push(['cross-origin-opener-policy', oneOf('crossOriginOpenerPolicy', COOP, options.crossOriginOpenerPolicy ?? 'same-origin')]);
+  }
+  // CORP applies to no-cors loads of any resource, JSON included (Spectre-style cross-origin reads), so APIs keep it.
+  fixed.push(['cross-origin-resource-policy', oneOf('crossOriginResourcePolicy', CORP, options.crossOriginResourcePolicy ?? 'same-origin')]);
+  // Asks for a process of this origin alone, keeping other sites' pages out of its memory (Spectre).
+  if (documents) fixed.push(['origin-agent-cluster', '?1']);
   if (xfo !== undefined) fixed.push(['x-frame-options', xfo]);
   if (options.crossOriginEmbedderPolicy !== undefined) {
     fixed.push(['cross-origin-embedder-policy', oneOf('crossOriginEmbedderPolicy', COEP, options.crossOriginEmbedderPolicy)]);

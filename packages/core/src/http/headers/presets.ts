@@ -43,6 +43,8 @@ export interface PresetDefaults {
   readonly csp: CspDirectives;
   readonly referrerPolicy: ReferrerPolicy;
   readonly noStore: 'always' | 'authenticated';
+  /** Whether the document-only policies (Referrer, Permissions, COOP, Origin-Agent-Cluster) are sent by default. */
+  readonly documentPolicies: boolean;
 }
 
 /** Referrer policies that never send a full URL (with its path and query, where tokens hide) to another origin. */
@@ -50,7 +52,7 @@ export type ReferrerPolicy = 'no-referrer' | 'same-origin' | 'strict-origin' | '
 
 export const PRESETS: Readonly<Record<HeadersPreset, PresetDefaults>> = Object.freeze({
   // APIs: nothing to refer from; responses are per-caller data, so no cache keeps them (OWASP REST Security).
-  api: { csp: API_CSP, referrerPolicy: 'no-referrer', noStore: 'always' },
+  api: { csp: API_CSP, referrerPolicy: 'no-referrer', noStore: 'always', documentPolicies: false },
   // Pages: origin-only referrers keep analytics working without leaking paths; static pages stay cacheable.
-  web: { csp: WEB_CSP, referrerPolicy: 'strict-origin-when-cross-origin', noStore: 'authenticated' },
+  web: { csp: WEB_CSP, referrerPolicy: 'strict-origin-when-cross-origin', noStore: 'authenticated', documentPolicies: true },
 });
