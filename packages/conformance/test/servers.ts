@@ -21,7 +21,7 @@ import {
   type Guard,
   type RequestView,
 } from '@rampart/core/http';
-import { MemoryRateLimitStore, gcra, rateLimit } from '@rampart/core/ratelimit';
+import { MemoryRateLimitStore, gcra, rateLimit, type RateLimitStore } from '@rampart/core/ratelimit';
 import * as rampartExpress from '@rampart/express';
 import * as rampartFastify from '@rampart/fastify';
 import * as rampartHono from '@rampart/hono';
@@ -46,6 +46,10 @@ export interface RunningApp {
 export interface AppOptions {
   /** Trust forwarding headers from 127.0.0.1 (the test client): the control that shows the spoofing test can fail. */
   readonly trustLoopbackProxy?: boolean;
+  /** The store behind `/limited` and `/limited-xff`; default a fresh in-memory store. */
+  readonly rateLimitStore?: RateLimitStore;
+  /** Requests allowed on `/limited`; default {@link RATE_LIMIT}. */
+  readonly rateLimit?: number;
 }
 
 /** Runs `guard` on one path only; every other request passes it untouched. */
@@ -56,12 +60,13 @@ function onPath(path: string, guard: Guard): Guard {
 
 /** A fresh chain configuration: its own key ring and rate-limit store, so apps never share state. */
 export function chainOptions(options: AppOptions = {}): ChainOptions {
-  const store = new MemoryRateLimitStore();
+  const store = options.rateLimitStore ?? new MemoryRateLimitStore();
+  const limit = options.rateLimit ?? RATE_LIMIT;
   return {
     guards: [
       securityHeaders({ preset: 'api' }),
       cors({ origins: [ALLOWED_ORIGIN] }),
-      onPath('/limited', rateLimit({ store, policy: gcra(RATE_LIMIT, 3600), name: 'limited' })),
+      onPath('/limited', rateLimit({ store, policy: gcra(limit, 3600), name: 'limited' })),
       onPath('/limited-xff', rateLimit({ store, policy: gcra(RATE_LIMIT, 3600), name: 'xff' })),
       csrf({
         ring: KeyRing.generate(),
