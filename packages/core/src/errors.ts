@@ -3,11 +3,11 @@
  * branch on codes (as with jose's `code`) and never on message text, and the HTTP layer can map a code to a problem
  * type without leaking the message to a client.
  */
-export class RampartError extends Error {
+export class RampartError<Code extends string = string> extends Error {
   /** Stable identifier, `SCREAMING_SNAKE_CASE`, part of the public API. */
-  readonly code: string;
+  readonly code: Code;
 
-  constructor(code: string, message: string, options?: ErrorOptions) {
+  constructor(code: Code, message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = new.target.name;
     this.code = code;

@@ -8,11 +8,9 @@ import { pbkdf2, scrypt } from 'node:crypto';
  * defaults (Argon2id, 0x13) by the vector tests.
  */
 /** Argon2id as `@node-rs/argon2` numbers it. */
-// eslint-disable-next-line @typescript-eslint/no-unsafe-enum-assignment -- see above
-export const ARGON2ID = 2 as Algorithm;
+export const ARGON2ID = 2 as unknown as Algorithm;
 /** Argon2 version 0x13 as `@node-rs/argon2` numbers it. */
-// eslint-disable-next-line @typescript-eslint/no-unsafe-enum-assignment -- see above
-export const ARGON2_V0X13 = 1 as Version;
+export const ARGON2_V0X13 = 1 as unknown as Version;
 
 export interface Argon2HashParameters {
   readonly memoryCost: number;

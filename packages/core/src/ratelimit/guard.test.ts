@@ -10,7 +10,7 @@ import { rateLimit } from './guard.js';
 import { addressKey, RATE_LIMIT_API_KEY_ID, RATE_LIMIT_PRINCIPAL } from './keys.js';
 import { MemoryRateLimitStore } from './memory-store.js';
 import { gcra, slidingWindow } from './policy.js';
-import { CountingStore, eventLog, request, settle } from './test/helpers.js';
+import { CountingStore, eventLog, request, settle } from './testing.fixtures.js';
 
 function limited(limit: number, extra: Partial<Parameters<typeof rateLimit>[0]> = {}, before: Guard[] = []) {
   const log = eventLog();

@@ -6,7 +6,7 @@ import { CircuitBreaker } from './breaker.js';
 import { loginThrottle, type LoginThrottleOptions } from './login.js';
 import { MemoryRateLimitStore } from './memory-store.js';
 import { gcra } from './policy.js';
-import { CountingStore, eventLog } from './test/helpers.js';
+import { CountingStore, eventLog } from './testing.fixtures.js';
 
 function setup(extra: Partial<LoginThrottleOptions> = {}) {
   const clock = new ManualClock();

@@ -5,7 +5,7 @@ import { createChain } from '../http/chain/chain.js';
 import { rateLimit } from './guard.js';
 import { MemoryRateLimitStore } from './memory-store.js';
 import { gcra, slidingWindow } from './policy.js';
-import { request, settle } from './test/helpers.js';
+import { request, settle } from './testing.fixtures.js';
 
 describe('MemoryRateLimitStore', () => {
   it('exactness: 1,000 concurrent chain runs from one client admit exactly the limit', async () => {

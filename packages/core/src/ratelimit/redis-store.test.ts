@@ -13,11 +13,11 @@ import { MemoryRateLimitStore } from './memory-store.js';
 import { backoff, gcra, slidingWindow } from './policy.js';
 import { RATE_LIMIT_SCRIPT_SHA } from './redis-script.js';
 import { RateLimitStoreError, RedisRateLimitStore } from './redis-store.js';
-import { CountingStore, request, settle } from './test/helpers.js';
+import { CountingStore, request, settle } from './testing.fixtures.js';
 
 const url = process.env.RAMPART_TEST_REDIS_URL;
 const run = promisify(execFile);
-const child = fileURLToPath(new URL('./test/redis-child.ts', import.meta.url));
+const child = fileURLToPath(new URL('./redis-child.fixtures.ts', import.meta.url));
 
 describe.skipIf(url === undefined)('RedisRateLimitStore against a real Redis (needs RAMPART_TEST_REDIS_URL)', () => {
   let client: Redis;

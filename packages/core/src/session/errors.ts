@@ -7,12 +7,4 @@ export type SessionErrorCode = 'SESSION_DATA_INVALID' | 'SESSION_USER_INVALID' |
  * Thrown for caller mistakes (session data that is not small JSON, an empty user id) and for a store at capacity.
  * Outcomes an attacker can cause with a crafted id are never thrown: they are `Result` failures.
  */
-export class SessionError extends RampartError {
-  declare readonly code: SessionErrorCode;
-
-  // Narrows the accepted codes to the documented ones, which the base constructor cannot do.
-  // eslint-disable-next-line @typescript-eslint/no-useless-constructor
-  constructor(code: SessionErrorCode, message: string) {
-    super(code, message);
-  }
-}
+export class SessionError extends RampartError<SessionErrorCode> {}

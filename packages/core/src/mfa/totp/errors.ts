@@ -10,9 +10,7 @@ export type TotpSecretErrorCode = 'TOTP_SECRET_INVALID' | 'TOTP_SECRET_TOO_SHORT
  * (at enrollment and again at verification) keeps a weak secret from ever guarding an account. The message never
  * contains the secret.
  */
-export class TotpSecretError extends RampartError {
-  declare readonly code: TotpSecretErrorCode;
-
+export class TotpSecretError extends RampartError<TotpSecretErrorCode> {
   constructor(problem: 'invalid' | 'too_short', message: string) {
     super(problem === 'invalid' ? 'TOTP_SECRET_INVALID' : 'TOTP_SECRET_TOO_SHORT', message);
   }

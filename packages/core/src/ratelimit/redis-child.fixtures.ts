@@ -2,8 +2,8 @@
 // how many were admitted, as JSON. Arguments: redis URL, key, limit, count, algorithm (gcra | sliding-window).
 // The children start together: each reports ready on `<key>:ready` and waits for the parent's go on `<key>:go`.
 import { Redis } from 'ioredis';
-import { gcra, slidingWindow } from '../policy.js';
-import { RedisRateLimitStore } from '../redis-store.js';
+import { gcra, slidingWindow } from './policy.js';
+import { RedisRateLimitStore } from './redis-store.js';
 
 const [url = '', key = '', limit = '0', count = '0', algorithm = 'gcra'] = process.argv.slice(2);
 const client = new Redis(url, { maxRetriesPerRequest: 1 });

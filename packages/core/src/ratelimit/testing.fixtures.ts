@@ -1,8 +1,8 @@
-import type { SecurityEvent } from '../../events.js';
-import type { ChainOutcome } from '../../http/chain/chain.js';
-import type { RequestInput } from '../../http/chain/request.js';
-import type { RateDecision, RatePolicy } from '../policy.js';
-import type { RateLimitStore } from '../store.js';
+import type { SecurityEvent } from '../events.js';
+import type { ChainOutcome } from '../http/chain/chain.js';
+import type { RequestInput } from '../http/chain/request.js';
+import type { RateDecision, RatePolicy } from './policy.js';
+import type { RateLimitStore } from './store.js';
 
 /** A request from `peer`, with optional extra headers. */
 export function request(peer: string, headers: Record<string, string> = {}, target = '/api'): RequestInput {
