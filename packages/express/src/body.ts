@@ -2,47 +2,21 @@ import type { Request, RequestHandler, Response } from 'express';
 import {
   BODY_LIMIT,
   DEFAULT_MAX_BODY_BYTES,
-  DEFAULT_MAX_FORM_FIELDS,
   bodyProblem,
-  formProblem,
-  mediaTypeAllowlist,
-  parseForm,
-  parseJson,
-  readBody,
+  isUrlencoded,
+  jsonBodyReader,
+  readFormBody,
+  type FormBodyOptions,
+  type FormFields,
+  type JsonBodyOptions,
 } from '@rampart/core/http';
 import { correlationIdOf, sendProblem } from './problem.js';
-
-/** Limits of {@link rampartJson}. */
-export interface JsonBodyOptions {
-  /**
-   * Largest body in bytes when the chain has no `bodyLimits` guard; with one, the guard's limit for the route
-   * applies. Default 102400 (100 KiB).
-   */
-  readonly maxBytes?: number;
-  /** Deepest nesting accepted (`{}` is 1). Default 32. */
-  readonly maxDepth?: number;
-  /** Most members (object keys plus array elements) accepted in total. Default 10 000. */
-  readonly maxKeys?: number;
-  /** Media types parsed as JSON. Default `['application/json']`. */
-  readonly contentTypes?: readonly string[];
-}
-
-/** Limits of {@link rampartForm} and of the form bodies `rampart()` reads to finish a CSRF check. */
-export interface FormBodyOptions {
-  /** Largest body in bytes when the chain has no `bodyLimits` guard. Default 102400 (100 KiB). */
-  readonly maxBytes?: number;
-  /** Most fields accepted. Default 1000. */
-  readonly maxFields?: number;
-}
 
 /** RFC 9112 §6.3: a request without `Transfer-Encoding` and with no or a zero `Content-Length` has no body. */
 export function hasBody(req: Request): boolean {
   const length = req.headers['content-length'];
   return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 }
-
-/** Whether a request is an urlencoded form, by the same media-type rules as the body guard. */
-export const isUrlencoded = mediaTypeAllowlist(['application/x-www-form-urlencoded']);
 
 /** The byte limit for this request: the body guard's for the route, else the parser's own. */
 function limitFor(res: Response, fallback: number): number {
@@ -53,18 +27,11 @@ function limitFor(res: Response, fallback: number): number {
  * Reads and parses an urlencoded form within the limits, answering the refusal itself. Resolves to the fields, or
  * `undefined` when a problem was sent.
  */
-export async function readForm(req: Request, res: Response, options: FormBodyOptions): Promise<Readonly<Record<string, string | readonly string[]>> | undefined> {
-  const read = await readBody(req, limitFor(res, options.maxBytes ?? DEFAULT_MAX_BODY_BYTES));
-  if (!read.ok) {
-    sendProblem(res, bodyProblem(read.reason), correlationIdOf(req, res));
-    return undefined;
-  }
-  const parsed = parseForm(read.value, options.maxFields ?? DEFAULT_MAX_FORM_FIELDS);
-  if (!parsed.ok) {
-    sendProblem(res, formProblem(parsed.reason), correlationIdOf(req, res));
-    return undefined;
-  }
-  return parsed.value;
+export async function readForm(req: Request, res: Response, options: FormBodyOptions): Promise<FormFields | undefined> {
+  const form = await readFormBody(req, limitFor(res, options.maxBytes ?? DEFAULT_MAX_BODY_BYTES), options.maxFields);
+  if (form.ok) return form.value;
+  sendProblem(res, form.problem, correlationIdOf(req, res));
+  return undefined;
 }
 
 /**
@@ -76,33 +43,19 @@ export async function readForm(req: Request, res: Response, options: FormBodyOpt
  * bodies of another media type reaching a JSON handler (415). Refusals are problems; the parser's message never is.
  */
 export function rampartJson(options: JsonBodyOptions = {}): RequestHandler {
-  const fallback = options.maxBytes ?? DEFAULT_MAX_BODY_BYTES;
-  const accepts = mediaTypeAllowlist(options.contentTypes ?? ['application/json']);
-  const { maxDepth, maxKeys } = options;
-  // Checks the limits at startup (parseJson throws a ConfigurationError on a bad one), not on the first request.
-  parseJson('{}', { maxBytes: fallback, ...(maxDepth === undefined ? {} : { maxDepth }), ...(maxKeys === undefined ? {} : { maxKeys }) });
+  const reader = jsonBodyReader(options);
   return function rampartJsonBody(req, res, next) {
     if (req.body !== undefined || !hasBody(req)) {
       next();
       return undefined;
     }
-    if (!accepts(req.headers['content-type'])) {
+    if (!reader.accepts(req.headers['content-type'])) {
       sendProblem(res, bodyProblem('unsupported_media_type'), correlationIdOf(req, res));
       return undefined;
     }
-    const limit = limitFor(res, fallback);
-    return readBody(req, limit).then((read) => {
-      if (!read.ok) {
-        sendProblem(res, bodyProblem(read.reason), correlationIdOf(req, res));
-        return;
-      }
-      const parsed = parseJson(read.value, {
-        maxBytes: limit,
-        ...(maxDepth === undefined ? {} : { maxDepth }),
-        ...(maxKeys === undefined ? {} : { maxKeys }),
-      });
+    return reader.read(req, limitFor(res, reader.maxBytes)).then((parsed) => {
       if (!parsed.ok) {
-        sendProblem(res, bodyProblem(parsed.reason), correlationIdOf(req, res));
+        sendProblem(res, parsed.problem, correlationIdOf(req, res));
         return;
       }
       req.body = parsed.value;

@@ -1,6 +1,7 @@
 // @rampart/express: Rampart's guard chain for Express 5. See README.md.
 export { rampart, type RampartChainOptions, type RampartOptions } from './middleware.js';
 export { rampartErrors, type RampartErrorsOptions } from './errors.js';
-export { rampartForm, rampartJson, type FormBodyOptions, type JsonBodyOptions } from './body.js';
+export { rampartForm, rampartJson } from './body.js';
+export type { FormBodyOptions, JsonBodyOptions } from '@rampart/core/http';
 export { parseForm, ProblemError, problemForError, RampartState, type FormFields, type FormRefusal } from '@rampart/core/http';
 export { sendProblem } from './problem.js';

@@ -4,13 +4,15 @@ import {
   RampartState,
   createChain,
   isCsrfPending,
+  isUrlencoded,
   nodeHeaderReader,
   verifyCsrfFormField,
   type Chain,
   type ChainOptions,
+  type FormBodyOptions,
   type ChainOutcome,
 } from '@rampart/core/http';
-import { isUrlencoded, readForm, type FormBodyOptions } from './body.js';
+import { readForm } from './body.js';
 import { sendProblem } from './problem.js';
 
 /** Adds a cookie to the response after the chain's headers were applied (a CSRF token rotated at login). */

@@ -2,45 +2,18 @@ import type { Context, MiddlewareHandler } from 'hono';
 import {
   BODY_LIMIT,
   DEFAULT_MAX_BODY_BYTES,
-  DEFAULT_MAX_FORM_FIELDS,
   bodyProblem,
-  formProblem,
-  mediaTypeAllowlist,
-  parseForm,
-  parseJson,
-  readBody,
+  isUrlencoded,
+  jsonBodyReader,
+  readFormBody,
+  type BodyOutcome,
+  type FormBodyOptions,
   type FormFields,
-  type Problem,
+  type JsonBodyOptions,
 } from '@rampart/core/http';
 import type { RampartEnv } from './env.js';
 import { correlationIdOf } from './correlation.js';
 import { problemResponse } from './problem.js';
-
-/** Limits of {@link rampartJson}. */
-export interface JsonBodyOptions {
-  /**
-   * Largest body in bytes when the chain has no `bodyLimits` guard; with one, the guard's limit for the route
-   * applies. Default 102400 (100 KiB).
-   */
-  readonly maxBytes?: number;
-  /** Deepest nesting accepted (`{}` is 1). Default 32. */
-  readonly maxDepth?: number;
-  /** Most members (object keys plus array elements) accepted in total. Default 10 000. */
-  readonly maxKeys?: number;
-  /** Media types parsed as JSON. Default `['application/json']`. */
-  readonly contentTypes?: readonly string[];
-}
-
-/** Limits of {@link rampartForm} and of the form bodies `rampart()` reads to finish a CSRF check. */
-export interface FormBodyOptions {
-  /** Largest body in bytes when the chain has no `bodyLimits` guard. Default 102400 (100 KiB). */
-  readonly maxBytes?: number;
-  /** Most fields accepted. Default 1000. */
-  readonly maxFields?: number;
-}
-
-/** Whether a request is an urlencoded form, by the same media-type rules as the body guard. */
-export const isUrlencoded = mediaTypeAllowlist(['application/x-www-form-urlencoded']);
 
 const EMPTY: AsyncIterable<Uint8Array> = {
   [Symbol.asyncIterator]: () => ({ next: () => Promise.resolve({ done: true, value: undefined }) }),
@@ -64,22 +37,15 @@ function limitFor(c: Context<RampartEnv>, fallback: number): number {
   return state?.get(BODY_LIMIT) ?? fallback;
 }
 
-/** Reads the raw body within `limit`: the guard's limit for the route, enforced while reading. */
-async function readRaw(c: Context, limit: number): Promise<{ ok: true; value: Buffer } | { ok: false; problem: Problem }> {
-  // The Fetch body stream is async-iterable in Node; a request without a body reads as empty.
-  const read = await readBody((c.req.raw.body as AsyncIterable<Uint8Array> | null) ?? EMPTY, limit);
-  return read.ok ? read : { ok: false, problem: bodyProblem(read.reason) };
+/** The request's body stream; a request without a body reads as empty. */
+function bodyOf(c: Context): AsyncIterable<Uint8Array> {
+  // The Fetch body stream is async-iterable in Node.
+  return (c.req.raw.body as AsyncIterable<Uint8Array> | null) ?? EMPTY;
 }
 
 /** Reads and parses an urlencoded form within the limits; a refusal comes back as its problem. */
-export async function readForm(
-  c: Context<RampartEnv>,
-  options: FormBodyOptions,
-): Promise<{ ok: true; value: FormFields } | { ok: false; problem: Problem }> {
-  const read = await readRaw(c, limitFor(c, options.maxBytes ?? DEFAULT_MAX_BODY_BYTES));
-  if (!read.ok) return read;
-  const parsed = parseForm(read.value, options.maxFields ?? DEFAULT_MAX_FORM_FIELDS);
-  return parsed.ok ? parsed : { ok: false, problem: formProblem(parsed.reason) };
+export function readForm(c: Context<RampartEnv>, options: FormBodyOptions): Promise<BodyOutcome<FormFields>> {
+  return readFormBody(bodyOf(c), limitFor(c, options.maxBytes ?? DEFAULT_MAX_BODY_BYTES), options.maxFields);
 }
 
 /**
@@ -92,23 +58,15 @@ export async function readForm(
  * bodies of another media type reaching a JSON handler (415). Refusals are problems; the parser's message never is.
  */
 export function rampartJson(options: JsonBodyOptions = {}): MiddlewareHandler<RampartEnv> {
-  const fallback = options.maxBytes ?? DEFAULT_MAX_BODY_BYTES;
-  const accepts = mediaTypeAllowlist(options.contentTypes ?? ['application/json']);
-  const { maxDepth, maxKeys } = options;
-  const limits = { ...(maxDepth === undefined ? {} : { maxDepth }), ...(maxKeys === undefined ? {} : { maxKeys }) };
-  // Checks the limits at startup (parseJson throws a ConfigurationError on a bad one), not on the first request.
-  parseJson('{}', { maxBytes: fallback, ...limits });
+  const reader = jsonBodyReader(options);
   return async function rampartJsonBody(c, next) {
     if (c.get('body') !== undefined || !hasBody(c)) {
       await next();
       return undefined;
     }
-    if (!accepts(c.req.header('content-type'))) return problemResponse(c, bodyProblem('unsupported_media_type'), correlationIdOf(c));
-    const limit = limitFor(c, fallback);
-    const read = await readRaw(c, limit);
-    if (!read.ok) return problemResponse(c, read.problem, correlationIdOf(c));
-    const parsed = parseJson(read.value, { maxBytes: limit, ...limits });
-    if (!parsed.ok) return problemResponse(c, bodyProblem(parsed.reason), correlationIdOf(c));
+    if (!reader.accepts(c.req.header('content-type'))) return problemResponse(c, bodyProblem('unsupported_media_type'), correlationIdOf(c));
+    const parsed = await reader.read(bodyOf(c), limitFor(c, reader.maxBytes));
+    if (!parsed.ok) return problemResponse(c, parsed.problem, correlationIdOf(c));
     c.set('body', parsed.value);
     await next();
     return undefined;

@@ -7,7 +7,8 @@ export {
   type RampartHonoOptions,
   type RampartOnErrorOptions,
 } from './middleware.js';
-export { rampartForm, rampartJson, type FormBodyOptions, type JsonBodyOptions } from './body.js';
+export { rampartForm, rampartJson } from './body.js';
+export type { FormBodyOptions, JsonBodyOptions } from '@rampart/core/http';
 export type { RampartEnv, RampartVariables } from './env.js';
 export { parseForm, ProblemError, problemForError, RampartState, type FormFields, type FormRefusal } from '@rampart/core/http';
 export { problemResponse } from './problem.js';

@@ -4,14 +4,16 @@ import {
   createChain,
   fetchHeaderReader,
   isCsrfPending,
+  isUrlencoded,
   problemForError,
   RampartState,
   verifyCsrfFormField,
   type Chain,
   type ChainOptions,
+  type FormBodyOptions,
   type ChainOutcome,
 } from '@rampart/core/http';
-import { isUrlencoded, readForm, type FormBodyOptions } from './body.js';
+import { readForm } from './body.js';
 import { correlationIdOf } from './correlation.js';
 import type { RampartEnv } from './env.js';
 import { problemResponse } from './problem.js';

@@ -6,6 +6,7 @@ import { nodeHeaderReader } from '../chain/request.js';
 import { csrf } from '../csrf/index.js';
 import { problem } from '../problem/problem.js';
 import { ProblemError, problemForError } from './errors.js';
+import { isUrlencoded, jsonBodyReader, readFormBody } from './body.js';
 import { parseForm } from './form.js';
 import { RampartState } from './state.js';
 
@@ -81,5 +82,44 @@ describe('RampartState', () => {
     expect(written[0]).toMatch(/^__Host-csrf=/);
     expect(guard.verifyToken(after, 'after-login')).toBe(true);
     expect(guard.verifyToken(before, 'after-login')).toBe(false);
+  });
+});
+
+async function* chunks(...parts: string[]): AsyncIterable<Uint8Array> {
+  for (const part of parts) {
+    await Promise.resolve();
+    yield new TextEncoder().encode(part);
+  }
+}
+
+describe('jsonBodyReader and readFormBody', () => {
+  it('parses what is within the limits', async () => {
+    const reader = jsonBodyReader();
+    expect(await reader.read(chunks('{"a":', '[1,2]}'), 1024)).toEqual({ ok: true, value: { a: [1, 2] } });
+    expect(reader.accepts('application/json; charset=utf-8')).toBe(true);
+    const form = await readFormBody(chunks('a=1&b=2'), 1024);
+    expect(form.ok && form.value.b).toBe('2');
+  });
+
+  it('attack: an oversized chunked body is refused with 413 while reading, whatever its declared length', async () => {
+    const outcome = await jsonBodyReader().read(chunks('{"a":"', 'x'.repeat(2048), '"}'), 1024);
+    expect(outcome.ok ? 0 : outcome.problem.status).toBe(413);
+    const form = await readFormBody(chunks('a='.padEnd(4096, 'x')), 1024);
+    expect(form.ok ? 0 : form.problem.status).toBe(413);
+  });
+
+  it('attack: prototype-polluting, deeply nested and member-heavy JSON get 400; other media types are not accepted', async () => {
+    const reader = jsonBodyReader({ maxDepth: 8, maxKeys: 100 });
+    for (const body of ['{"__proto__":{"polluted":1}}', '{"constructor":{"prototype":{"polluted":1}}}', '['.repeat(50) + ']'.repeat(50), `[${'1,'.repeat(200)}1]`]) {
+      const outcome = await reader.read(chunks(body), 100_000);
+      expect(outcome.ok ? 0 : outcome.problem.status).toBe(400);
+    }
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    for (const type of ['text/plain', 'application/x-www-form-urlencoded', undefined]) expect(reader.accepts(type)).toBe(false);
+    expect(isUrlencoded('application/x-www-form-urlencoded')).toBe(true);
+  });
+
+  it('refuses a bad limit when the parser is built, not on the first request', () => {
+    expect(() => jsonBodyReader({ maxDepth: 0 })).toThrow();
   });
 });

@@ -5,3 +5,12 @@
 export { RampartState, type CookieAppender } from './state.js';
 export { DEFAULT_MAX_FORM_FIELDS, formProblem, parseForm, type FormFields, type FormRefusal } from './form.js';
 export { ProblemError, problemForError } from './errors.js';
+export {
+  isUrlencoded,
+  jsonBodyReader,
+  readFormBody,
+  type BodyOutcome,
+  type FormBodyOptions,
+  type JsonBodyOptions,
+  type JsonBodyReader,
+} from './body.js';
