@@ -1,3 +1,4 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import type { Context, ErrorHandler, MiddlewareHandler, Next } from 'hono';
 import type { StatusCode } from 'hono/utils/http-status';
 import {
@@ -5,6 +6,7 @@ import {
   fetchHeaderReader,
   isCsrfPending,
   isUrlencoded,
+  nodeHeaderReader,
   problemForError,
   RampartState,
   verifyCsrfFormField,
@@ -57,10 +59,28 @@ interface NodeSocketLike {
   readonly encrypted?: boolean;
 }
 
-/** The Node socket under `@hono/node-server`, read structurally so this package needs no dependency on it. */
+interface NodeIncomingLike {
+  readonly socket?: NodeSocketLike;
+  readonly headers?: IncomingHttpHeaders;
+}
+
+/** Node's request under `@hono/node-server`, read structurally so this package needs no dependency on it. */
+function nodeIncoming(c: Context): NodeIncomingLike | undefined {
+  return (c.env as { incoming?: NodeIncomingLike } | undefined)?.incoming;
+}
+
 function nodeSocket(c: Context): NodeSocketLike | undefined {
-  const env = c.env as { incoming?: { socket?: NodeSocketLike } } | undefined;
-  return env?.incoming?.socket;
+  return nodeIncoming(c)?.socket;
+}
+
+/*
+ * Under @hono/node-server the request's `headers` is built on first access (a Headers view over Node's message), which
+ * a bare Hono route never pays for. Guards read a handful of headers: reading them from Node's own parsed object costs
+ * nothing extra and gives what the Express and Fastify adapters read, so all three see the same values.
+ */
+function headerReader(c: Context, raw: Request): (name: string) => string | undefined {
+  const headers = nodeIncoming(c)?.headers;
+  return headers === undefined ? fetchHeaderReader(raw.headers) : nodeHeaderReader(headers);
 }
 
 const MISSING_PEER = 'No peer address: outside @hono/node-server, pass rampart({ peerAddress: (c) => getConnInfo(c).remote.address })';
@@ -156,7 +176,7 @@ export function rampart(options: RampartHonoOptions): MiddlewareHandler<RampartE
       method: raw.method,
       // The URL Hono routes on, so guards and router agree on the path.
       target: raw.url,
-      header: fetchHeaderReader(raw.headers),
+      header: headerReader(c, raw),
       peerAddress: peerAddress(c),
       tls: tls(c),
     });
