@@ -25,6 +25,22 @@ afterEach(() => {
   expect(polluted()).toBeUndefined();
 });
 
+describe('parseJson: duplicate member names', () => {
+  it('attack: a member named twice (the second would win in JSON.parse, the first in other parsers) is refused with its own problem', () => {
+    for (const payload of ['{"role":"user","role":"admin"}', '{"a":{"x":1,"\\u0078":2}}', '[{"id":1},{"id":2,"id":3}]']) {
+      expect(parseJson(payload), payload).toEqual({ ok: false, reason: 'duplicate_key' });
+    }
+    expect(JSON.parse('{"role":"user","role":"admin"}')).toEqual({ role: 'admin' });
+    const refused = jsonProblem('duplicate_key');
+    expect(refused.status).toBe(400);
+    expect(refused.code).toBe('body.duplicate_key');
+  });
+
+  it('the same name in different objects is not a duplicate', () => {
+    expect(parseJson('{"a":{"id":1},"b":{"id":2},"id":3}')).toEqual({ ok: true, value: { a: { id: 1 }, b: { id: 2 }, id: 3 } });
+  });
+});
+
 describe('parseJson: prototype pollution', () => {
   it('attack: __proto__ and constructor.prototype payloads are refused wherever they are', () => {
     for (const payload of [

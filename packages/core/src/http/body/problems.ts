@@ -11,7 +11,8 @@ export type BodyRefusal =
   | 'invalid_json'
   | 'too_deep'
   | 'too_many_keys'
-  | 'forbidden_key';
+  | 'forbidden_key'
+  | 'duplicate_key';
 
 const BAD_REQUEST = 'Bad Request';
 
@@ -54,6 +55,11 @@ const PROBLEMS: Readonly<Record<BodyRefusal, Problem>> = Object.freeze({
   too_many_keys: problem(400, 'json-too-many-members', BAD_REQUEST, {
     code: 'body.too_many_keys',
     detail: 'The request body has more members than this endpoint accepts.',
+  }),
+  duplicate_key: problem(400, 'json-duplicate-key', BAD_REQUEST, {
+    code: 'body.duplicate_key',
+    // RFC 8259 §4 leaves duplicate names to the parser; two parsers reading one body differently is a smuggling vector.
+    detail: 'The request body names a member of one object twice.',
   }),
   forbidden_key: problem(400, 'json-forbidden-key', BAD_REQUEST, {
     code: 'body.forbidden_key',
