@@ -12,6 +12,8 @@ const suites: Record<string, () => Promise<{ run: () => Promise<BenchRow[]> }>> 
   session: () => import('./session.bench.js'),
   ratelimit: () => import('./ratelimit.bench.js'),
   crypto: () => import('./crypto.bench.js'),
+  validate: () => import('./validate.bench.js'),
+  fetch: () => import('./fetch.bench.js'),
 };
 
 const isComparison = (row: BenchRow): row is ComparisonRow => 'ratio' in row;
