@@ -30,7 +30,7 @@ export {
   DEFAULT_KILL_GRACE_MS,
   DEFAULT_MAX_INPUT_BYTES,
   DEFAULT_MAX_OUTPUT_BYTES,
-  DEFAULT_TIMEOUT_MS,
+  DEFAULT_EXEC_TIMEOUT_MS,
   type OutputEncoding,
   type RunOptions,
   type Runner,

@@ -8,7 +8,7 @@ import { InputTooLargeError, NonZeroExitError, ProgramNotAllowedError } from './
 import { DEFAULT_SEARCH_PATH, resolvePrograms, type ProgramTable } from './programs.js';
 
 /** Default time a program may run: 10 s. */
-export const DEFAULT_TIMEOUT_MS = 10_000;
+export const DEFAULT_EXEC_TIMEOUT_MS = 10_000;
 /** Default time between SIGTERM and SIGKILL when the runner stops a program: 2 s. */
 export const DEFAULT_KILL_GRACE_MS = 2_000;
 /** Default limit on stdout, and separately on stderr: 1 MiB. */
@@ -134,7 +134,7 @@ export function createRunner<const P extends string>(options: RunnerOptions<P>):
   const programs = resolvePrograms(options.programs, { searchPath, allowShellPrograms });
   const cwd = verifyDirectory(options.cwd);
   const env = buildEnvironment(options.env, searchPath);
-  const timeoutMs = wholeNumber('timeoutMs', options.timeoutMs, DEFAULT_TIMEOUT_MS, 1, MAX_TIMER_MS);
+  const timeoutMs = wholeNumber('timeoutMs', options.timeoutMs, DEFAULT_EXEC_TIMEOUT_MS, 1, MAX_TIMER_MS);
   const killGraceMs = wholeNumber('killGraceMs', options.killGraceMs, DEFAULT_KILL_GRACE_MS, 0, MAX_TIMER_MS);
   const maxOutputBytes = wholeNumber('maxOutputBytes', options.maxOutputBytes, DEFAULT_MAX_OUTPUT_BYTES, 0, MAX_BUFFER_BYTES);
   const maxInputBytes = wholeNumber('maxInputBytes', options.maxInputBytes, DEFAULT_MAX_INPUT_BYTES, 0, MAX_BUFFER_BYTES);

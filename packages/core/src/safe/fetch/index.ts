@@ -5,7 +5,7 @@ export {
   DEFAULT_CONNECT_TIMEOUT_MS,
   DEFAULT_MAX_REDIRECTS,
   DEFAULT_MAX_RESPONSE_BYTES,
-  DEFAULT_TIMEOUT_MS,
+  DEFAULT_FETCH_TIMEOUT_MS,
   type SafeFetchOptions,
 } from './options.js';
 export type { SafeFetchBody, SafeFetchHeaders, SafeFetchInit } from './request.js';

@@ -59,7 +59,7 @@ export interface ResolvedOptions {
 export const DEFAULT_MAX_REDIRECTS = 5;
 export const DEFAULT_MAX_RESPONSE_BYTES = 10 * 1024 * 1024;
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
-export const DEFAULT_TIMEOUT_MS = 30_000;
+export const DEFAULT_FETCH_TIMEOUT_MS = 30_000;
 const MAX_REDIRECTS_LIMIT = 20; // the Fetch standard's own limit
 const MAX_TIMEOUT_MS = 2_147_483_647; // setTimeout's ceiling
 const CREDENTIAL_HEADERS = ['authorization', 'cookie', 'proxy-authorization'];
@@ -118,7 +118,7 @@ export function resolveOptions(options: SafeFetchOptions): ResolvedOptions {
     maxRedirects: whole('maxRedirects', options.maxRedirects, DEFAULT_MAX_REDIRECTS, 0, MAX_REDIRECTS_LIMIT),
     maxResponseBytes: whole('maxResponseBytes', options.maxResponseBytes, DEFAULT_MAX_RESPONSE_BYTES, 1, Number.MAX_SAFE_INTEGER),
     connectTimeoutMs: whole('connectTimeoutMs', options.connectTimeoutMs, DEFAULT_CONNECT_TIMEOUT_MS, 1, MAX_TIMEOUT_MS),
-    timeoutMs: whole('timeoutMs', options.timeoutMs, DEFAULT_TIMEOUT_MS, 1, MAX_TIMEOUT_MS),
+    timeoutMs: whole('timeoutMs', options.timeoutMs, DEFAULT_FETCH_TIMEOUT_MS, 1, MAX_TIMEOUT_MS),
     ca: options.ca,
     stripOnCrossOrigin: headerNames(options.stripOnCrossOriginRedirect),
   };
