@@ -40,11 +40,14 @@ function isPrebuilt(options: RampartChainOptions): options is { readonly chain: 
   return (options as { chain?: unknown }).chain !== undefined;
 }
 
+function setHeader(res: Response, name: string, value: string): void {
+  res.setHeader(name, value);
+}
+
 function applyHeaders(res: Response, outcome: ChainOutcome): void {
   // Express sets X-Powered-By in its own init middleware, before any application middleware: removable here.
   for (const name of HEADERS_TO_REMOVE) res.removeHeader(name);
-  // A plain loop over the map the guards filled: no intermediate object per request.
-  for (const [name, value] of outcome.headers.entries()) res.setHeader(name, value);
+  outcome.headers.forEach(res, setHeader);
   const cookies = outcome.headers.cookies;
   if (cookies.length > 0) res.append('set-cookie', [...cookies]);
 }

@@ -62,9 +62,13 @@ function traceparentOf(request: FastifyRequest): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
+function setHeader(reply: FastifyReply, name: string, value: string): void {
+  void reply.header(name, value);
+}
+
 function apply(outcome: ChainOutcome, request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
-  // A plain loop over the map the guards filled; `reply.header` only records the value until the reply is sent.
-  for (const [name, value] of outcome.headers.entries()) reply.header(name, value);
+  // `reply.header` only records the value until the reply is sent.
+  outcome.headers.forEach(reply, setHeader);
   // Fastify accumulates repeated `set-cookie` values into a list.
   for (const cookie of outcome.headers.cookies) reply.header('set-cookie', cookie);
   const verdict = outcome.verdict;

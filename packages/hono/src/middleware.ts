@@ -131,6 +131,14 @@ function nodeResponse(c: Context): NodeResponseLike | undefined {
   return typeof outgoing?.setHeader === 'function' ? (outgoing as NodeResponseLike) : undefined;
 }
 
+function setHonoHeader(c: Context, name: string, value: string): void {
+  c.header(name, value);
+}
+
+function setNodeHeader(node: NodeResponseLike, name: string, value: string): void {
+  node.setHeader(name, value);
+}
+
 function apply(outcome: ChainOutcome, c: Context<RampartEnv>, next: Next, form: FormBodyOptions): MiddlewareResult {
   // Headers are set BEFORE `next()`, never by copying the finished response afterwards (the costly path). Under
   // @hono/node-server they go straight onto Node's response: `writeHead` merges them with the Response's own headers
@@ -139,9 +147,9 @@ function apply(outcome: ChainOutcome, c: Context<RampartEnv>, next: Next, form: 
   // `c.header()` keeps them for the response Hono builds.
   const node = nodeResponse(c);
   if (node === undefined) {
-    for (const [name, value] of outcome.headers.entries()) c.header(name, value);
+    outcome.headers.forEach(c, setHonoHeader);
   } else {
-    for (const [name, value] of outcome.headers.entries()) node.setHeader(name, value);
+    outcome.headers.forEach(node, setNodeHeader);
   }
   // Cookies always go through Hono: `writeHead` would replace, not merge, a `set-cookie` the handler also sets.
   for (const cookie of outcome.headers.cookies) c.header('set-cookie', cookie, { append: true });

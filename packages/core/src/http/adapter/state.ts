@@ -69,9 +69,11 @@ export class RampartState<R = unknown> {
    * adapter has already applied them. Throws when the CSRF guard is not in the chain.
    */
   rotateCsrfToken(newSessionBinding: string | undefined): string {
-    const cookies = this.#outcome.headers.cookies;
-    const before = cookies.length;
+    const headers = this.#outcome.headers;
+    const before = headers.cookies.length;
     const token = rotateCsrfToken(this.#outcome.context, newSessionBinding);
+    // Read the list again: the first cookie a chain adds creates it.
+    const cookies = headers.cookies;
     for (let index = before; index < cookies.length; index += 1) {
       const cookie = cookies[index];
       if (cookie !== undefined) this.#appendCookie(this.#response, cookie);

@@ -26,7 +26,7 @@ export interface ChainOutcome {
 /** Per-request state shared by the guards of one chain run, and handed to the application through the adapter. */
 export class RequestContext implements GuardContext {
   readonly response = new ResponseHeaders();
-  readonly #values = new Map<string, unknown>();
+  #values: Map<string, unknown> | undefined;
   readonly #events: SecurityEventSink;
   readonly #traceparent: string | undefined;
   #correlationId: string | undefined;
@@ -42,11 +42,11 @@ export class RequestContext implements GuardContext {
   }
 
   get<T>(key: ContextKey<T>): T | undefined {
-    return this.#values.get(key.name) as T | undefined;
+    return this.#values?.get(key.name) as T | undefined;
   }
 
   set<T>(key: ContextKey<T>, value: T): void {
-    this.#values.set(key.name, value);
+    (this.#values ??= new Map()).set(key.name, value);
   }
 
   emit(event: SecurityEvent): void {
