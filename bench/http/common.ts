@@ -4,8 +4,12 @@
 export const FRAMEWORKS = ['express', 'fastify', 'hono'] as const;
 export type Framework = (typeof FRAMEWORKS)[number];
 
-/** `bare`: the framework alone. `rampart`: Rampart's full chain. `peer`: the middleware stack people use today. */
-export const VARIANTS = ['bare', 'rampart', 'peer'] as const;
+/**
+ * `bare`: the framework alone. `rampart`: Rampart's full chain. `peer`: the middleware stack people use today.
+ * `floor`: no controls at all, only the response headers Rampart's chain sends, set as constants by the framework's
+ * cheapest mechanism — what sending those headers costs by itself, the least any chain that sends them can cost.
+ */
+export const VARIANTS = ['bare', 'rampart', 'peer', 'floor'] as const;
 export type Variant = (typeof VARIANTS)[number];
 
 /** The SPA origin every protected variant allows, with credentials. The load generator sends it as `Origin`. */

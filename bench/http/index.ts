@@ -19,6 +19,7 @@ export async function run(): Promise<BenchRow[]> {
     const bare = of('bare');
     const rampart = of('rampart');
     const peer = of('peer');
+    const floor = of('floor');
     const suite = `http ${framework} req/s (wrk)`;
     const share = (row: LoadResult): string => (row.error === undefined && bare.error === undefined ? (row.requestsPerSecond / bare.requestsPerSecond).toFixed(2) : '–');
     const partial = rampart.error !== undefined ? ' FAILED' : rampart.missing.length > 0 ? ` PARTIAL: no ${rampart.missing.join(',')}` : '';
@@ -30,6 +31,12 @@ export async function run(): Promise<BenchRow[]> {
       meanMs: rampart.latencyMeanMs,
     });
     rows.push({ suite, name: `peer stack ${share(peer)} of bare${peer.error === undefined ? '' : ' FAILED'}`, ops: peer.requestsPerSecond, meanMs: peer.latencyMeanMs });
+    rows.push({
+      suite,
+      name: `floor (same headers, no controls) ${share(floor)} of bare${floor.error === undefined ? '' : ' FAILED'}`,
+      ops: floor.requestsPerSecond,
+      meanMs: floor.latencyMeanMs,
+    });
     rows.push({
       suite,
       rampart: `rampart chain${partial}`,

@@ -6,9 +6,9 @@ import { KeyRing } from '../../packages/core/src/crypto/index.js';
 import { cors } from '../../packages/core/src/http/cors/index.js';
 import { csrf } from '../../packages/core/src/http/csrf/index.js';
 import { securityHeaders } from '../../packages/core/src/http/headers/index.js';
-import type { Guard } from '../../packages/core/src/http/index.js';
+import { createChain, nodeHeaderReader, type Guard } from '../../packages/core/src/http/index.js';
 import { gcra, MemoryRateLimitStore, rateLimit } from '../../packages/core/src/ratelimit/index.js';
-import { APP_ORIGIN, RATE_LIMIT, RATE_WINDOW_SECONDS } from './common.js';
+import { APP_ORIGIN, FULL_CHAIN, RATE_LIMIT, RATE_WINDOW_SECONDS } from './common.js';
 
 export interface RampartGuards {
   readonly guards: readonly Guard[];
@@ -39,4 +39,21 @@ export function rampartGuards(ring: KeyRing = keyRing(), only = process.env.RAMP
   const wanted = only === undefined ? undefined : new Set(only.split(',').map((name) => name.trim()).filter((name) => name !== ''));
   const chosen = all.filter(([name]) => wanted === undefined || wanted.has(name));
   return { guards: chosen.map(([, build]) => build()), pieces: chosen.map(([name]) => name) };
+}
+
+/**
+ * The headers Rampart's full chain sends on the measured request (GET / from the SPA origin with a valid CSRF cookie),
+ * captured once by running the chain in-process: the `floor` variant sends exactly these as constants.
+ */
+export function floorHeaders(ring: KeyRing = keyRing()): readonly (readonly [string, string])[] {
+  const { guards } = rampartGuards(ring, FULL_CHAIN.join(','));
+  const cookie = csrfGuard(ring).issueToken(undefined).setCookie.split(';')[0] ?? '';
+  const headers = { host: '127.0.0.1', origin: APP_ORIGIN, cookie };
+  const outcome = createChain({ guards }).run({ method: 'GET', target: '/', header: nodeHeaderReader(headers), peerAddress: '127.0.0.1', tls: false });
+  if (outcome instanceof Promise || outcome.verdict.action !== 'continue' || outcome.headers.cookies.length > 0) {
+    throw new Error('floor headers: the chain did not let the measured request through unchanged');
+  }
+  const captured: (readonly [string, string])[] = [];
+  outcome.headers.forEach(captured, (list, name, value) => list.push([name, value]));
+  return captured;
 }

@@ -37,8 +37,19 @@ async function rampartChain(app: Express): Promise<{ pieces: readonly string[]; 
   return { pieces, glue: '@rampart/express', after: () => app.use(rampartErrors()) };
 }
 
+/** The floor: Rampart's response headers as constants, one middleware, no controls. */
+async function floor(app: Express): Promise<void> {
+  const headers = (await import('../rampart.js')).floorHeaders();
+  app.use((_req, res, next) => {
+    res.removeHeader('x-powered-by');
+    for (const [name, value] of headers) res.setHeader(name, value);
+    next();
+  });
+}
+
 export async function start(variant: Variant): Promise<Started> {
   const app = express();
+  if (variant === 'floor') await floor(app);
   let pieces: readonly string[] = [];
   let glue = '';
   let after = (): void => undefined;

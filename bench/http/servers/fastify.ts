@@ -25,8 +25,18 @@ async function rampartChain(app: FastifyInstance): Promise<{ pieces: readonly st
   return { pieces, glue: '@rampart/fastify' };
 }
 
+/** The floor: Rampart's response headers as constants, one onRequest hook, no controls. */
+async function floor(app: FastifyInstance): Promise<void> {
+  const headers = Object.fromEntries((await import('../rampart.js')).floorHeaders());
+  app.addHook('onRequest', (_request, reply, done) => {
+    void reply.headers(headers);
+    done();
+  });
+}
+
 export async function start(variant: Variant): Promise<Started> {
   const app = Fastify({ logger: false });
+  if (variant === 'floor') await floor(app);
   let pieces: readonly string[] = [];
   let glue = '';
   if (variant === 'peer') await peer(app);

@@ -23,8 +23,22 @@ async function rampartChain(app: Hono<RampartEnv>): Promise<{ pieces: readonly s
   return { pieces, glue: '@rampart/hono' };
 }
 
+/**
+ * The floor: Rampart's response headers as constants, one middleware, no controls. Set on Node's response before
+ * `next()`, the cheapest way under @hono/node-server (the one Rampart's adapter uses).
+ */
+async function floor(app: Hono<RampartEnv>): Promise<void> {
+  const headers = (await import('../rampart.js')).floorHeaders();
+  app.use((c, next) => {
+    const outgoing = (c.env as { outgoing: { setHeader(name: string, value: string): unknown } }).outgoing;
+    for (const [name, value] of headers) outgoing.setHeader(name, value);
+    return next();
+  });
+}
+
 export async function start(variant: Variant): Promise<Started> {
   const app = new Hono<RampartEnv>();
+  if (variant === 'floor') await floor(app);
   let pieces: readonly string[] = [];
   let glue = '';
   if (variant === 'peer') peer(app);
