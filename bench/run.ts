@@ -14,6 +14,7 @@ const suites: Record<string, () => Promise<{ run: () => Promise<BenchRow[]> }>> 
   crypto: () => import('./crypto.bench.js'),
   validate: () => import('./validate.bench.js'),
   fetch: () => import('./fetch.bench.js'),
+  authz: () => import('./authz/index.js'),
 };
 
 const isComparison = (row: BenchRow): row is ComparisonRow => 'ratio' in row;
