@@ -19,7 +19,7 @@ const dir = mkdtempSync(join(process.env.RAMPART_PROFILE_DIR ?? tmpdir(), 'rampa
 
 const child = spawn(
   'taskset',
-  ['-c', '1', process.execPath, '--cpu-prof', `--cpu-prof-dir=${dir}`, ...(process.env.RAMPART_PROFILE_DIST === '1' ? [] : ['--import', 'tsx']),
+  ['-c', '1', process.execPath, '--cpu-prof', `--cpu-prof-dir=${dir}`, `--cpu-prof-interval=${process.env.RAMPART_PROFILE_INTERVAL_US ?? '1000'}`, ...(process.env.RAMPART_PROFILE_DIST === '1' ? [] : ['--import', 'tsx']),
     new URL(process.env.RAMPART_PROFILE_DIST === '1' ? './server.js' : './server.ts', import.meta.url).pathname, '--framework', framework, '--variant', variant],
   { env: { ...process.env, NODE_ENV: 'production', RAMPART_KEYRING: JSON.stringify(document), TSX_TSCONFIG_PATH: new URL('./tsx.tsconfig.json', import.meta.url).pathname }, stdio: ['ignore', 'pipe', 'inherit'] },
 );

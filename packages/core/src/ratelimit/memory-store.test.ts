@@ -48,6 +48,24 @@ describe('MemoryRateLimitStore', () => {
     expect(store.consume('a', 1, policy).allowed).toBe(true);
   });
 
+  it('attack: a key in active use survives a flood of new keys just short of maxKeys (lazy promotion keeps it recent)', () => {
+    const clock = new ManualClock();
+    const maxKeys = 800;
+    const store = new MemoryRateLimitStore({ maxKeys, clock });
+    const policy = gcra(3, 3600);
+    // The victim spends its whole quota, then keeps asking between bursts of the attacker's fresh keys.
+    for (let i = 0; i < 3; i++) store.consume('victim', 1, policy);
+    let flooded = 0;
+    // The victim is touched at least once per 1/8 of maxKeys operations: each touch may only move it lazily, yet
+    // nothing forgets it, however long the flood goes on.
+    for (let burst = 0; burst < 40; burst++) {
+      for (let i = 0; i < maxKeys / 8 - 1; i++) store.consume(`flood-${flooded++}`, 1, policy);
+      expect(store.consume('victim', 1, policy).allowed).toBe(false);
+    }
+    expect(flooded).toBeGreaterThan(maxKeys * 4);
+    expect(store.size).toBe(maxKeys);
+  });
+
   it('does not keep keys whose only request was refused (a cost above the limit)', () => {
     const store = new MemoryRateLimitStore();
     for (let i = 0; i < 100; i++) store.consume(`k${i}`, 10, gcra(5, 60));

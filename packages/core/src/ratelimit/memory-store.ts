@@ -15,6 +15,8 @@ type State = GcraState | WindowState | BackoffState;
 interface Entry {
   readonly policy: RatePolicy;
   readonly state: State;
+  /** The operation at which the entry last moved to the recent end of the eviction order. */
+  touched: number;
 }
 
 /**
@@ -29,16 +31,22 @@ interface Entry {
  * separately: N processes with a memory store admit up to N × limit.
  */
 export class MemoryRateLimitStore implements RateLimitStore {
-  // Map iteration order is insertion order: deleting and re-inserting a key on every touch keeps the least recently
-  // used key first, so eviction is O(1) without a linked list.
+  // Map iteration order is insertion order: re-inserting a key when it is touched keeps the least recently used key
+  // first, so eviction is O(1) without a linked list. A key is moved only once `#promoteAfter` other operations have
+  // happened since its last move (lazy promotion, as CLOCK caches do): a hot key then costs a lookup, not a delete and
+  // an insert per request, and it can still only be forgotten after `maxKeys − #promoteAfter` newer keys. With
+  // `maxKeys` below 8 every touch moves the key: exact LRU.
   readonly #entries = new Map<string, Entry>();
   readonly #maxKeys: number;
+  readonly #promoteAfter: number;
   readonly #clock: Clock;
+  #operations = 0;
 
   constructor(options: MemoryRateLimitStoreOptions = {}) {
     this.#maxKeys = options.maxKeys ?? 100_000;
     this.#clock = options.clock ?? systemClock;
     if (!Number.isSafeInteger(this.#maxKeys) || this.#maxKeys < 1) throw new ConfigurationError('maxKeys must be a positive integer');
+    this.#promoteAfter = Math.max(1, Math.floor(this.#maxKeys / 8));
   }
 
   /** Keys currently held. */
@@ -50,13 +58,11 @@ export class MemoryRateLimitStore implements RateLimitStore {
     checkPolicy(policy);
     checkCost(cost);
     const now = Math.floor(this.#clock.now());
+    const operation = (this.#operations += 1);
     const entries = this.#entries;
     let entry = entries.get(key);
-    if (entry !== undefined) {
-      entries.delete(key);
-      // One key under two different policies would mix units: the later policy starts afresh for that key.
-      if (entry.policy !== policy && !samePolicy(entry.policy, policy)) entry = undefined;
-    }
+    // One key under two different policies would mix units: the later policy starts afresh for that key.
+    if (entry !== undefined && entry.policy !== policy && !samePolicy(entry.policy, policy)) entry = undefined;
     let decision: RateDecision;
     let state: State | undefined;
     if (policy.algorithm === 'gcra') {
@@ -73,8 +79,18 @@ export class MemoryRateLimitStore implements RateLimitStore {
       decision = result.decision;
       state = result.next;
     }
-    if (state !== undefined) {
-      entries.set(key, entry?.state === state ? entry : { policy, state });
+    if (state === undefined) {
+      entries.delete(key);
+    } else if (entry !== undefined && entry.state === state) {
+      // Updated in place: only its place in the eviction order may need refreshing.
+      if (operation - entry.touched >= this.#promoteAfter) {
+        entries.delete(key);
+        entry.touched = operation;
+        entries.set(key, entry);
+      }
+    } else {
+      entries.delete(key);
+      entries.set(key, { policy, state, touched: operation });
       if (entries.size > this.#maxKeys) {
         const oldest = entries.keys().next();
         if (oldest.done !== true) entries.delete(oldest.value);
