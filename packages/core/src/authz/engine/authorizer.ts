@@ -1,0 +1,274 @@
+import { systemClock, type Clock } from '../../clock.js';
+import { ConfigurationError } from '../../errors.js';
+import { AuthzEvaluationError } from '../errors.js';
+import type { CheckContext, Decision, Principal, Resource } from '../model.js';
+import { runtimeIndexOf } from '../policy/compile.js';
+import type { CompiledPolicySet } from '../policy/types.js';
+import { conditionErrorDecision, withTiming } from './decision.js';
+import { explainCheck, type Explanation } from './explain.js';
+import type { ActionPlan, KindPlan, RuntimeIndex, RuntimeRule } from './runtime-index.js';
+import { CheckState } from './state.js';
+
+export interface AuthorizerOptions {
+  /**
+   * Measure every check into `decision.evaluationNs` (`process.hrtime.bigint()` around the evaluation). Off by default:
+   * two clock reads and a fresh decision object cost more than a whole RBAC check. `explain()` always measures.
+   */
+  readonly timing?: boolean;
+  /** Source of `request.time` when the check's context has no `time`. Default: the system clock. */
+  readonly clock?: Clock;
+}
+
+/** Most scopes or fields one check may carry; more is a malformed request, not a longer loop. */
+const MAX_LIST = 1000;
+
+function isObject(value: unknown): value is object {
+  return typeof value === 'object' && value !== null;
+}
+
+function optionalString(value: unknown, nonEmpty: boolean): boolean {
+  return value === undefined || value === null || (typeof value === 'string' && (!nonEmpty || value !== ''));
+}
+
+/**
+ * Shape checks for callers without types (JavaScript, parsed JSON): a malformed request is denied with
+ * `invalid_request` instead of being half-understood (an empty id would equal an empty owner; roles given as the
+ * string `"admin"` would iterate as letters).
+ */
+function isWellFormed(principal: Principal, action: string, resource: Resource, context: CheckContext | undefined): boolean {
+  if (!isObject(principal) || typeof principal.id !== 'string' || principal.id === '' || !optionalString(principal.tenant, true)) return false;
+  const { roles, globalRoles, tenantRoles } = principal;
+  if ((roles !== undefined && !Array.isArray(roles)) || (globalRoles !== undefined && !Array.isArray(globalRoles))) return false;
+  if (tenantRoles !== undefined && !isObject(tenantRoles)) return false;
+  if (typeof action !== 'string' || !isObject(resource) || typeof resource.kind !== 'string') return false;
+  if (!optionalString(resource.tenant, true) || !optionalString(resource.owner, false) || !optionalString(resource.id, false)) return false;
+  if (principal.attributes !== undefined && !isObject(principal.attributes)) return false;
+  if (resource.attributes !== undefined && !isObject(resource.attributes)) return false;
+  if (context === undefined) return true;
+  if (!isObject(context)) return false;
+  const { time, aal, mfa, clientIp, scopes, fields } = context;
+  if (time !== undefined && !(time instanceof Date && !Number.isNaN(time.getTime()))) return false;
+  if (aal !== undefined && !(Number.isInteger(aal) && aal >= 0 && aal <= 3)) return false;
+  if (mfa !== undefined && typeof mfa !== 'boolean') return false;
+  if (clientIp !== undefined && typeof clientIp !== 'string') return false;
+  if (scopes !== undefined && !(Array.isArray(scopes) && scopes.length <= MAX_LIST)) return false;
+  return fields === undefined || (Array.isArray(fields) && fields.length <= MAX_LIST);
+}
+
+/**
+ * The decision engine: default deny, deny overrides allow, roles bound per tenant, scopes that only narrow, and a
+ * reason (policy, rule, version) in every decision. Built on one immutable {@link CompiledPolicySet}; to reload
+ * policies, build a new authorizer and swap the reference.
+ *
+ * Protects against broken object-level, property-level and function-level authorization (OWASP API1/API3/API5): what
+ * no rule allows is denied, for every principal, resource, action and field, and a condition that cannot be evaluated
+ * (including one stopped by the cost bounds) denies.
+ */
+export class Authorizer {
+  /** The policy set this authorizer decides with. */
+  readonly policies: CompiledPolicySet;
+  readonly #index: RuntimeIndex;
+  readonly #state: CheckState;
+  readonly #timing: boolean;
+  readonly #clock: Clock;
+  #busy = false;
+
+  constructor(policies: CompiledPolicySet, options: AuthorizerOptions = {}) {
+    const index = runtimeIndexOf(policies);
+    if (index === undefined) throw new ConfigurationError('authz: the policy set must come from compilePolicies()');
+    this.policies = policies;
+    this.#index = index;
+    this.#clock = options.clock ?? systemClock;
+    this.#state = new CheckState(index, this.#clock);
+    this.#timing = options.timing === true;
+  }
+
+  /**
+   * May `principal` perform `action` on `resource`? Returns the decision with its reason; never throws for any input
+   * (malformed input is `invalid_request`, a failing condition is `condition_error`, both denied).
+   */
+  check(principal: Principal, action: string, resource: Resource, context?: CheckContext): Decision {
+    if (!this.#timing) return this.#decide(principal, action, resource, context);
+    const start = process.hrtime.bigint();
+    const decision = this.#decide(principal, action, resource, context);
+    return withTiming(decision, Number(process.hrtime.bigint() - start));
+  }
+
+  /** `check(...).allowed`, for call sites that only branch. */
+  can(principal: Principal, action: string, resource: Resource, context?: CheckContext): boolean {
+    return this.#decide(principal, action, resource, context).allowed;
+  }
+
+  /**
+   * Decisions for every resource × action, `result[r][a]` for `resources[r]` and `actions[a]`: one call for a list
+   * page that shows which rows may be edited or deleted.
+   */
+  checkMany(principal: Principal, actions: readonly string[], resources: readonly Resource[], context?: CheckContext): Decision[][] {
+    return resources.map((resource) => actions.map((action) => this.check(principal, action, resource, context)));
+  }
+
+  /** The resources `principal` may `action`, in order: list filtering after loading rows. */
+  filter<R extends Resource>(principal: Principal, action: string, resources: readonly R[], context?: CheckContext): R[] {
+    return resources.filter((resource) => this.#decide(principal, action, resource, context).allowed);
+  }
+
+  /**
+   * The full trace of a check: bound and effective roles, derived roles, scopes, and every rule for the kind and
+   * action with whether its roles, fields and condition matched. The decision is exactly `check()`'s (timed); the
+   * trace evaluates every rule, including those `check()` did not need.
+   */
+  explain(principal: Principal, action: string, resource: Resource, context?: CheckContext): Explanation {
+    const start = process.hrtime.bigint();
+    const decision = this.#decide(principal, action, resource, context);
+    const timed = withTiming(decision, Number(process.hrtime.bigint() - start));
+    // The trace runs on its own scratch state: explain is not a hot path, and conditions may re-enter check().
+    return explainCheck(this.#index, new CheckState(this.#index, this.#clock), timed, principal, action, resource, context);
+  }
+
+  #decide(principal: Principal, action: string, resource: Resource, context: CheckContext | undefined): Decision {
+    if (!this.#busy) {
+      this.#busy = true;
+      try {
+        return this.#decideWith(this.#state, principal, action, resource, context);
+      } finally {
+        this.#busy = false;
+      }
+    }
+    // Re-entered (a getter in the attributes or a custom clock called back): the shared scratch state is in use.
+    return this.#decideWith(new CheckState(this.#index, this.#clock), principal, action, resource, context);
+  }
+
+  #decideWith(state: CheckState, principal: Principal, action: string, resource: Resource, context: CheckContext | undefined): Decision {
+    const index = this.#index;
+    const fixed = index.decisions;
+    if (!isWellFormed(principal, action, resource, context)) return fixed.invalidRequest;
+    const kind = index.kinds.get(resource.kind);
+    if (kind === undefined) return fixed.unknownResourceKind;
+    const plan = kind.actions.get(action);
+    if (plan === undefined) return fixed.unknownAction;
+    const fields = context?.fields;
+    if (fields !== undefined && !state.bindFields(fields, kind.fieldIndex)) return fixed.unknownField;
+    const scopes = context?.scopes;
+    if (scopes !== undefined && !coversAction(plan, scopes)) return fixed.scopeNotGranted;
+    if (!state.bindRoles(principal, resource)) return fixed.invalidRequest;
+    if (state.boundCount === 0) return fixed.noRoleInTenant;
+    state.begin(principal, resource, action, context);
+
+    let rule: RuntimeRule | undefined;
+    try {
+      const denies = plan.denies;
+      for (let i = 0; i < denies.length; i += 1) {
+        rule = denies[i];
+        if (rule !== undefined && deniesFields(rule, fields, state) && holds(rule, state)) return rule.decision;
+      }
+      const direct = firstDirectAllow(plan, state);
+      if (direct !== undefined) return direct.decision;
+      if (fields === undefined) {
+        for (rule of plan.otherAllows) {
+          if (rule.fields === undefined && holds(rule, state)) return rule.decision;
+        }
+        return fixed.noRuleMatched;
+      }
+      return coverFields(
+        plan,
+        kind,
+        state,
+        (candidate) => {
+          rule = candidate;
+          return holds(candidate, state);
+        },
+        fixed.noRuleMatched,
+      );
+    } catch (error) {
+      if (error instanceof AuthzEvaluationError) return conditionErrorDecision(index.version, rule?.info.policy, rule?.info.name, error);
+      throw error;
+    }
+  }
+}
+
+function coversAction(plan: ActionPlan, scopes: readonly string[]): boolean {
+  for (const scope of scopes) if (typeof scope === 'string' && plan.scopes.has(scope)) return true;
+  return false;
+}
+
+/** Whether the principal satisfies the rule's roles (regular, `*`, or derived) and its condition holds. */
+export function holds(rule: RuntimeRule, state: CheckState): boolean {
+  let applies = rule.anyRole;
+  const roles = rule.roles;
+  if (!applies && roles !== undefined) {
+    for (let i = 0; i < state.boundCount; i += 1) {
+      if (roles.has(state.bound[i] ?? 0)) {
+        applies = true;
+        break;
+      }
+    }
+  }
+  if (!applies) {
+    for (const derived of rule.derived) {
+      if (state.derivedHolds(derived)) {
+        applies = true;
+        break;
+      }
+    }
+  }
+  if (!applies) return false;
+  return rule.condition === undefined || rule.condition.evaluate(state);
+}
+
+/** A field-level deny applies when the request touches one of its fields, or does not say which fields it touches. */
+export function deniesFields(rule: RuntimeRule, requested: readonly string[] | undefined, state: CheckState): boolean {
+  const covered = rule.fields;
+  if (covered === undefined || requested === undefined) return true;
+  for (let i = 0; i < state.fieldCount; i += 1) if (covered[state.fields[i] ?? 0] === 1) return true;
+  return false;
+}
+
+function firstDirectAllow(plan: ActionPlan, state: CheckState): RuntimeRule | undefined {
+  let best = plan.anyRoleAllow;
+  const direct = plan.directAllow;
+  // The common case, one bound role and no `*` grant: a single array read.
+  if (state.boundCount === 1 && best === undefined) return direct[state.bound[0] ?? 0];
+  for (let i = 0; i < state.boundCount; i += 1) {
+    const rule = direct[state.bound[i] ?? 0];
+    if (rule !== undefined && (best === undefined || rule.order < best.order)) best = rule;
+  }
+  return best;
+}
+
+/**
+ * Field-level allow: every requested field must be covered by some matching allow rule (a rule without `fields`
+ * covers all). If allow rules matched but a field stays uncovered, the first such field is named in a
+ * `field_not_allowed` decision; if none matched, nothing was allowed at all (`no_rule_matched`).
+ */
+function coverFields(plan: ActionPlan, kind: KindPlan, state: CheckState, matches: (rule: RuntimeRule) => boolean, noRule: Decision): Decision {
+  const stamp = state.stamp;
+  let remaining = 0;
+  for (let i = 0; i < state.fieldCount; i += 1) {
+    const field = state.fields[i] ?? 0;
+    if (state.coveredStamp[field] !== stamp) remaining += 1;
+    // `coveredStamp[field] === stamp`: requested and not yet covered in this check.
+    state.coveredStamp[field] = stamp;
+  }
+  let matched = false;
+  for (const rule of plan.otherAllows) {
+    if (!matches(rule)) continue;
+    matched = true;
+    const covered = rule.fields;
+    if (covered === undefined) return rule.decision;
+    for (let i = 0; i < state.fieldCount; i += 1) {
+      const field = state.fields[i] ?? 0;
+      if (covered[field] === 1 && state.coveredStamp[field] === stamp) {
+        state.coveredStamp[field] = stamp - 1;
+        remaining -= 1;
+      }
+    }
+    if (remaining === 0) return rule.decision;
+  }
+  if (!matched) return noRule;
+  for (let i = 0; i < state.fieldCount; i += 1) {
+    const field = state.fields[i] ?? 0;
+    const denied = kind.fieldDenied[field];
+    if (state.coveredStamp[field] === stamp && denied !== undefined) return denied;
+  }
+  return noRule;
+}
