@@ -1,11 +1,59 @@
-// ──────────────────────────────────────────────────────────────────────────────────────────────────────────────────
-// RAMPART PLUGS IN HERE. Replace `undefined` with a factory that builds Rampart's engine from the abstract model
-// (users with tenant and assigned roles, roles with `inherits`, rules `role kind:action allow|deny [owner|draft]`;
-// see ./model.ts and the oracle's semantics in ./oracle.ts) and returns a synchronous `check(user, action, resource)`.
-// `run()` then cross-checks it against the oracle with the peers and turns every timing row into a `compare()` row:
-// Rampart vs casbin enforce, vs casbin enforceSync and vs CASL can, per size (small, 20k rules) and query class.
-// ──────────────────────────────────────────────────────────────────────────────────────────────────────────────────
-import type { CheckerFactory } from './model.js';
+// Rampart's contender: the abstract model as one Rampart policy document, compiled once, and `Authorizer.check`.
+//   - a role's unconditional grants become its `permissions` (`kind:action`), inheritance its `inherits`;
+//   - deny rules and conditional grants become resource rules (`owner`: `resource.owner == principal.id`, `draft`:
+//     `resource.attributes.status == "draft"`), naming the role (the engine extends a rule to every role inheriting it);
+//   - tenants are role bindings: a user's roles hold in the user's tenant only, so a cross-tenant resource is denied
+//     with `no_role_in_tenant` before any rule is read.
+// The model's users and resources are turned into Rampart's `Principal` / `Resource` once and looked up by identity
+// (what an application does when it loads them), so the timed call is the check itself, as for CASL's cached abilities.
+import { Authorizer, compilePolicies, type Principal, type Resource as RampartResource } from '../../packages/core/src/authz/index.js';
+import type { AuthzModel, CheckerFactory, Resource, Rule, User } from './model.js';
 
-/** Rampart's contender for the authorization benchmark; `undefined` until the engine exists. */
-export const rampartFactory: CheckerFactory | undefined = undefined;
+const CONDITIONS = { owner: 'resource.owner == principal.id', draft: 'resource.attributes.status == "draft"' } as const;
+
+function policyDocument(model: AuthzModel): Record<string, unknown> {
+  const roles: Record<string, { inherits: string[]; permissions: string[] }> = {};
+  for (const role of model.roles) roles[role.id] = { inherits: [...role.inherits], permissions: [] };
+  const rulesByKind = new Map<string, Record<string, unknown>[]>();
+  model.rules.forEach((rule: Rule, index) => {
+    if (rule.effect === 'allow' && rule.condition === 'none') {
+      roles[rule.role]?.permissions.push(`${rule.kind}:${rule.action}`);
+      return;
+    }
+    const list = rulesByKind.get(rule.kind) ?? [];
+    rulesByKind.set(rule.kind, list);
+    list.push({
+      name: `r${index}`,
+      effect: rule.effect,
+      roles: [rule.role],
+      actions: [rule.action],
+      ...(rule.condition === 'none' ? {} : { condition: CONDITIONS[rule.condition] }),
+    });
+  });
+  const resources: Record<string, unknown> = {};
+  for (const kind of model.kinds) resources[kind] = { actions: [...model.actions], rules: rulesByKind.get(kind) ?? [] };
+  return { apiVersion: 'rampart.authz/v1', name: `bench-${model.size}`, version: String(model.seed), roles, resources };
+}
+
+export const rampartFactory: CheckerFactory = (model) => {
+  const authorizer = new Authorizer(compilePolicies([{ source: `bench-${model.size}.json`, document: policyDocument(model) }]));
+  const principals = new WeakMap<User, Principal>();
+  const resources = new WeakMap<Resource, RampartResource>();
+  const principalOf = (user: User): Principal => {
+    let principal = principals.get(user);
+    if (principal === undefined) {
+      principal = { id: user.id, tenant: user.tenant, roles: user.roles };
+      principals.set(user, principal);
+    }
+    return principal;
+  };
+  const resourceOf = (resource: Resource): RampartResource => {
+    let converted = resources.get(resource);
+    if (converted === undefined) {
+      converted = { kind: resource.kind, id: resource.id, owner: resource.owner, tenant: resource.tenant, attributes: { status: resource.status } };
+      resources.set(resource, converted);
+    }
+    return converted;
+  };
+  return (user, action, resource) => authorizer.check(principalOf(user), action, resourceOf(resource)).allowed;
+};
