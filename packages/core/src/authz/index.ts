@@ -31,3 +31,4 @@ export type { CelConstant, CelExpr, CelMacro } from './cel/ast.js';
 export type { CompiledCondition } from './cel/condition.js';
 export { DEFAULT_CEL_LIMITS, type CelLimits } from './cel/limits.js';
 export { ROOT_FIELDS, type RootFieldType, type RootVariable } from './cel/variables.js';
+export * from './plan/index.js';
