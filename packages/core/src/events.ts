@@ -37,6 +37,9 @@ export type SecurityEventType =
   | 'auth.login.locked'
   | 'auth.login.failed'
   | 'auth.login.succeeded'
+  | 'authz.allowed'
+  | 'authz.denied'
+  | 'authz.failed'
   | 'config.loosened';
 
 export interface SecurityEvent {

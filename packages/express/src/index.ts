@@ -5,3 +5,14 @@ export { rampartForm, rampartJson } from './body.js';
 export type { FormBodyOptions, JsonBodyOptions } from '@rampart/core/http';
 export { parseForm, ProblemError, problemForError, RampartState, type FormFields, type FormRefusal } from '@rampart/core/http';
 export { sendProblem } from './problem.js';
+export { authorize } from './authorize.js';
+export {
+  AUTHZ_AUTHENTICATION,
+  AUTHZ_DECISION,
+  AUTHZ_PRINCIPAL,
+  AUTHZ_RESOURCE,
+  type AuthenticationFacts,
+  type AuthorizeOptions,
+  type AuthorizerSource,
+  type ResourceLoader,
+} from '@rampart/core/http';

@@ -3,3 +3,14 @@ export { rampart, type RampartChainOptions, type RampartFastifyOptions, type Ram
 export type { BodyOptions } from './body.js';
 export { parseForm, ProblemError, problemForError, RampartState, type FormFields, type FormRefusal } from '@rampart/core/http';
 export { sendProblem } from './problem.js';
+export { authorize } from './authorize.js';
+export {
+  AUTHZ_AUTHENTICATION,
+  AUTHZ_DECISION,
+  AUTHZ_PRINCIPAL,
+  AUTHZ_RESOURCE,
+  type AuthenticationFacts,
+  type AuthorizeOptions,
+  type AuthorizerSource,
+  type ResourceLoader,
+} from '@rampart/core/http';

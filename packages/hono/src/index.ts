@@ -12,3 +12,14 @@ export type { FormBodyOptions, JsonBodyOptions } from '@rampart/core/http';
 export type { RampartEnv, RampartVariables } from './env.js';
 export { parseForm, ProblemError, problemForError, RampartState, type FormFields, type FormRefusal } from '@rampart/core/http';
 export { problemResponse } from './problem.js';
+export { authorize } from './authorize.js';
+export {
+  AUTHZ_AUTHENTICATION,
+  AUTHZ_DECISION,
+  AUTHZ_PRINCIPAL,
+  AUTHZ_RESOURCE,
+  type AuthenticationFacts,
+  type AuthorizeOptions,
+  type AuthorizerSource,
+  type ResourceLoader,
+} from '@rampart/core/http';

@@ -14,3 +14,17 @@ export {
   type JsonBodyOptions,
   type JsonBodyReader,
 } from './body.js';
+export {
+  AUTHZ_AUTHENTICATION,
+  AUTHZ_DECISION,
+  AUTHZ_PRINCIPAL,
+  AUTHZ_RESOURCE,
+  RESOURCE_NOT_FOUND,
+  routeAuthorization,
+  type AuthenticationFacts,
+  type AuthorizeOptions,
+  type AuthorizeOutcome,
+  type AuthorizerSource,
+  type ResourceLoader,
+  type RouteAuthorization,
+} from './authorize.js';
