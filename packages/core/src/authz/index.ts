@@ -32,3 +32,5 @@ export type { CompiledCondition } from './cel/condition.js';
 export { DEFAULT_CEL_LIMITS, type CelLimits } from './cel/limits.js';
 export { ROOT_FIELDS, type RootFieldType, type RootVariable } from './cel/variables.js';
 export * from './plan/index.js';
+export * from './testing/index.js';
+export * from './reload/index.js';
