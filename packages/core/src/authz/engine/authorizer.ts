@@ -1,4 +1,5 @@
 import { systemClock, type Clock } from '../../clock.js';
+import { isWellFormedRequest, isWellFormedResource } from './well-formed.js';
 import { ConfigurationError } from '../../errors.js';
 import { AuthzEvaluationError } from '../errors.js';
 import type { CheckContext, Decision, Principal, Resource } from '../model.js';
@@ -17,42 +18,6 @@ export interface AuthorizerOptions {
   readonly timing?: boolean;
   /** Source of `request.time` when the check's context has no `time`. Default: the system clock. */
   readonly clock?: Clock;
-}
-
-/** Most scopes or fields one check may carry; more is a malformed request, not a longer loop. */
-const MAX_LIST = 1000;
-
-function isObject(value: unknown): value is object {
-  return typeof value === 'object' && value !== null;
-}
-
-function optionalString(value: unknown, nonEmpty: boolean): boolean {
-  return value === undefined || value === null || (typeof value === 'string' && (!nonEmpty || value !== ''));
-}
-
-/**
- * Shape checks for callers without types (JavaScript, parsed JSON): a malformed request is denied with
- * `invalid_request` instead of being half-understood (an empty id would equal an empty owner; roles given as the
- * string `"admin"` would iterate as letters).
- */
-function isWellFormed(principal: Principal, action: string, resource: Resource, context: CheckContext | undefined): boolean {
-  if (!isObject(principal) || typeof principal.id !== 'string' || principal.id === '' || !optionalString(principal.tenant, true)) return false;
-  const { roles, globalRoles, tenantRoles } = principal;
-  if ((roles !== undefined && !Array.isArray(roles)) || (globalRoles !== undefined && !Array.isArray(globalRoles))) return false;
-  if (tenantRoles !== undefined && !isObject(tenantRoles)) return false;
-  if (typeof action !== 'string' || !isObject(resource) || typeof resource.kind !== 'string') return false;
-  if (!optionalString(resource.tenant, true) || !optionalString(resource.owner, false) || !optionalString(resource.id, false)) return false;
-  if (principal.attributes !== undefined && !isObject(principal.attributes)) return false;
-  if (resource.attributes !== undefined && !isObject(resource.attributes)) return false;
-  if (context === undefined) return true;
-  if (!isObject(context)) return false;
-  const { time, aal, mfa, clientIp, scopes, fields } = context;
-  if (time !== undefined && !(time instanceof Date && !Number.isNaN(time.getTime()))) return false;
-  if (aal !== undefined && !(Number.isInteger(aal) && aal >= 0 && aal <= 3)) return false;
-  if (mfa !== undefined && typeof mfa !== 'boolean') return false;
-  if (clientIp !== undefined && typeof clientIp !== 'string') return false;
-  if (scopes !== undefined && !(Array.isArray(scopes) && scopes.length <= MAX_LIST)) return false;
-  return fields === undefined || (Array.isArray(fields) && fields.length <= MAX_LIST);
 }
 
 /**
@@ -141,7 +106,7 @@ export class Authorizer {
   #decideWith(state: CheckState, principal: Principal, action: string, resource: Resource, context: CheckContext | undefined): Decision {
     const index = this.#index;
     const fixed = index.decisions;
-    if (!isWellFormed(principal, action, resource, context)) return fixed.invalidRequest;
+    if (!isWellFormedRequest(principal, action, context) || !isWellFormedResource(resource)) return fixed.invalidRequest;
     const kind = index.kinds.get(resource.kind);
     if (kind === undefined) return fixed.unknownResourceKind;
     const plan = kind.actions.get(action);

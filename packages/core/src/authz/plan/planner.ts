@@ -2,6 +2,7 @@ import { systemClock, type Clock } from '../../clock.js';
 import { checkInputBounds } from '../cel/input.js';
 import type { CompiledCondition } from '../cel/condition.js';
 import { MAX_BOUND_ROLES } from '../engine/state.js';
+import { isWellFormedRequest } from '../engine/well-formed.js';
 import type { CheckContext, Principal } from '../model.js';
 import type { CompiledPolicySet, CompiledRule } from '../policy/types.js';
 import { and, compare, FALSE, isNull, KNOWN_ERROR, not, oneOf, or, present, triAndThen, triOf, triOrElse, TRUE, type Filter, type Tri } from './filter.js';
@@ -14,34 +15,9 @@ export interface PlanOptions {
   readonly clock?: Clock;
 }
 
-/** Most scopes or fields a request may carry (as in `check`). */
-const MAX_LIST = 1000;
-
-function isObject(value: unknown): value is object {
-  return typeof value === 'object' && value !== null;
-}
-
-function optionalString(value: unknown, nonEmpty: boolean): boolean {
-  return value === undefined || value === null || (typeof value === 'string' && (!nonEmpty || value !== ''));
-}
-
 /** The principal and context checks of `check` (the row's own checks become the tenant cases). */
 function isWellFormed(principal: Principal, action: unknown, kind: unknown, context: CheckContext | undefined): boolean {
-  if (!isObject(principal) || typeof principal.id !== 'string' || principal.id === '' || !optionalString(principal.tenant, true)) return false;
-  const { roles, globalRoles, tenantRoles } = principal;
-  if ((roles !== undefined && !Array.isArray(roles)) || (globalRoles !== undefined && !Array.isArray(globalRoles))) return false;
-  if (tenantRoles !== undefined && !isObject(tenantRoles)) return false;
-  if (typeof action !== 'string' || typeof kind !== 'string') return false;
-  if (principal.attributes !== undefined && !isObject(principal.attributes)) return false;
-  if (context === undefined) return true;
-  if (!isObject(context)) return false;
-  const { time, aal, mfa, clientIp, scopes, fields } = context;
-  if (time !== undefined && !(time instanceof Date && !Number.isNaN(time.getTime()))) return false;
-  if (aal !== undefined && !(Number.isInteger(aal) && aal >= 0 && aal <= 3)) return false;
-  if (mfa !== undefined && typeof mfa !== 'boolean') return false;
-  if (clientIp !== undefined && typeof clientIp !== 'string') return false;
-  if (scopes !== undefined && !(Array.isArray(scopes) && scopes.length <= MAX_LIST)) return false;
-  return fields === undefined || (Array.isArray(fields) && fields.length <= MAX_LIST);
+  return typeof kind === 'string' && isWellFormedRequest(principal, action, context);
 }
 
 /** One way the row's tenant can relate to the principal: the filter selecting those rows, and the roles bound there. */

@@ -1,7 +1,6 @@
-import { parseDocument, YAMLError } from 'yaml';
-import { parseUntrustedJson } from '../../validate/index.js';
 import { AuthzPolicyError } from '../errors.js';
 import { policyDocumentValidator, type PolicyDocument } from './schema.js';
+import { readDocumentText } from './text.js';
 
 /** A policy document to load: its text (YAML or JSON), or a value already parsed. `source` names it in errors. */
 export type PolicySource =
@@ -16,30 +15,11 @@ export type PolicySource =
 /** Largest policy document text, in UTF-16 code units (a 20 000-rule document is about 2 MB). */
 export const MAX_POLICY_DOCUMENT_LENGTH = 16 * 1024 * 1024;
 
-/** YAML aliases allowed per document: enough to reuse a role list, far too few for a "billion laughs" expansion. */
-const MAX_YAML_ALIASES = 100;
-
 function parseText(source: string, text: string, format: 'yaml' | 'json'): unknown {
-  if (text.length > MAX_POLICY_DOCUMENT_LENGTH) {
-    throw new AuthzPolicyError('AUTHZ_POLICY_SYNTAX', `the document is longer than ${MAX_POLICY_DOCUMENT_LENGTH} characters`, { source });
-  }
-  if (format === 'json') {
-    const parsed = parseUntrustedJson(text, { maxBytes: MAX_POLICY_DOCUMENT_LENGTH * 3, maxDepth: 32, maxKeys: 10_000_000 });
-    if (!parsed.ok) throw new AuthzPolicyError('AUTHZ_POLICY_SYNTAX', `the JSON is refused (${parsed.reason})`, { source });
-    return parsed.value;
-  }
-  try {
-    // YAML 1.2 core schema: `no` stays a string, duplicate keys are errors, and an unknown tag (`!!js/function`) is a
-    // warning that refuses the document here rather than a value that silently means something else.
-    const document = parseDocument(text, { schema: 'core', uniqueKeys: true, merge: false, strict: true, prettyErrors: true });
-    const [problem] = [...document.errors, ...document.warnings];
-    if (problem !== undefined) throw problem;
-    return document.toJS({ maxAliasCount: MAX_YAML_ALIASES });
-  } catch (error) {
-    const line = error instanceof YAMLError && error.linePos !== undefined ? ` (line ${error.linePos[0].line})` : '';
-    const code = error instanceof YAMLError ? error.code : 'invalid';
-    throw new AuthzPolicyError('AUTHZ_POLICY_SYNTAX', `the YAML is refused: ${code}${line}`, { source }, { cause: error });
-  }
+  const read = readDocumentText(text, format, { maxLength: MAX_POLICY_DOCUMENT_LENGTH, maxKeys: 10_000_000 });
+  if (read.ok) return read.value;
+  const cause = read.refusal.cause === undefined ? undefined : { cause: read.refusal.cause };
+  throw new AuthzPolicyError('AUTHZ_POLICY_SYNTAX', read.refusal.message, { source }, cause);
 }
 
 /**

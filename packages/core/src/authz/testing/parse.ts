@@ -1,5 +1,4 @@
-import { parseDocument, YAMLError } from 'yaml';
-import { parseUntrustedJson } from '../../validate/index.js';
+import { readDocumentText } from '../policy/text.js';
 import type { Attributes, CheckContext, DecisionReason, Principal, Resource } from '../model.js';
 import { PolicyTestError } from './errors.js';
 import { policyTestFileValidator, type PolicyTestFile } from './schema.js';
@@ -7,30 +6,12 @@ import type { PolicyTestCase, PolicyTestSource, PolicyTestSuite } from './types.
 
 /** Largest test file, in UTF-16 code units. */
 export const MAX_POLICY_TEST_FILE_LENGTH = 4 * 1024 * 1024;
-/** YAML aliases allowed per file: enough to reuse a fixture, far too few for a "billion laughs" expansion. */
-const MAX_YAML_ALIASES = 100;
-
 function parseText(source: string, text: string, format: 'yaml' | 'json'): unknown {
-  if (text.length > MAX_POLICY_TEST_FILE_LENGTH) {
-    throw new PolicyTestError('AUTHZ_TEST_SYNTAX', `the file is longer than ${MAX_POLICY_TEST_FILE_LENGTH} characters`, { source });
-  }
-  if (format === 'json') {
-    const parsed = parseUntrustedJson(text, { maxBytes: MAX_POLICY_TEST_FILE_LENGTH * 3, maxDepth: 32, maxKeys: 1_000_000 });
-    if (!parsed.ok) throw new PolicyTestError('AUTHZ_TEST_SYNTAX', `the JSON is refused (${parsed.reason})`, { source });
-    return parsed.value;
-  }
-  try {
-    // The same YAML settings as policy documents: 1.2 core schema (`no` stays a string), duplicate keys and unknown
-    // tags refused, aliases bounded.
-    const document = parseDocument(text, { schema: 'core', uniqueKeys: true, merge: false, strict: true, prettyErrors: true });
-    const [problem] = [...document.errors, ...document.warnings];
-    if (problem !== undefined) throw problem;
-    return document.toJS({ maxAliasCount: MAX_YAML_ALIASES });
-  } catch (error) {
-    const line = error instanceof YAMLError && error.linePos !== undefined ? ` (line ${error.linePos[0].line})` : '';
-    const code = error instanceof YAMLError ? error.code : 'invalid';
-    throw new PolicyTestError('AUTHZ_TEST_SYNTAX', `the YAML is refused: ${code}${line}`, { source }, { cause: error });
-  }
+  // The same reader and settings as policy documents.
+  const read = readDocumentText(text, format, { maxLength: MAX_POLICY_TEST_FILE_LENGTH, maxKeys: 1_000_000 });
+  if (read.ok) return read.value;
+  const cause = read.refusal.cause === undefined ? undefined : { cause: read.refusal.cause };
+  throw new PolicyTestError('AUTHZ_TEST_SYNTAX', read.refusal.message, { source }, cause);
 }
 
 function ownEntry<T>(record: Readonly<Record<string, T>>, name: string): T | undefined {
