@@ -40,6 +40,8 @@ export type SecurityEventType =
   | 'authz.allowed'
   | 'authz.denied'
   | 'authz.failed'
+  | 'authz.policy.reloaded'
+  | 'authz.policy.refused'
   | 'config.loosened';
 
 export interface SecurityEvent {

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { ConfigurationError } from '../../errors.js';
+import type { SecurityEvent } from '../../events.js';
 import type { Principal, Resource } from '../model.js';
 import type { PolicySource } from '../policy/parse.js';
 import { PolicyReloadError } from './errors.js';
@@ -112,6 +113,20 @@ describe('policy store: reload', () => {
     // Fixing the file recovers on the next reload.
     writeFileSync(join(dir, 'docs.yaml'), policy('2', true));
     await expect(store.reload()).resolves.toMatchObject({ ok: true, changed: true, version: '2' });
+    await store.close();
+  });
+
+  it('reports every policy change to the security-event sink: reloaded with both versions, refused with the code', async () => {
+    const dir = folder({ 'docs.yaml': policy('1', false) });
+    const events: SecurityEvent[] = [];
+    const store = await createPolicyStore({ folder: dir }, { versioning: 'documents', events: (event) => events.push(event) });
+    writeFileSync(join(dir, 'docs.yaml'), policy('2', true));
+    await store.reload();
+    writeFileSync(join(dir, 'docs.yaml'), ROLE_CYCLE);
+    await store.reload();
+    expect(events.map((event) => event.type)).toEqual(['authz.policy.reloaded', 'authz.policy.refused']);
+    expect(events[0]?.attributes).toMatchObject({ previousVersion: '1', version: '2' });
+    expect(events[1]?.attributes).toMatchObject({ code: 'AUTHZ_RELOAD_POLICY_REFUSED', policyCode: 'AUTHZ_ROLE_CYCLE', activeVersion: '2' });
     await store.close();
   });
 

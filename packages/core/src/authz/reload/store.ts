@@ -1,6 +1,6 @@
 import { watch as watchFolder, type FSWatcher } from 'node:fs';
 import { ConfigurationError } from '../../errors.js';
-import type { SecurityEventSink } from '../../events.js';
+import { securityEvent, type SecurityEvent, type SecurityEventSink } from '../../events.js';
 import type { Failure } from '../../result.js';
 import type { CelLimits } from '../cel/limits.js';
 import { Authorizer, type AuthorizerOptions } from '../engine/authorizer.js';
@@ -24,7 +24,11 @@ export type PolicyStoreSource = { readonly folder: string } | { readonly load: (
 export type PolicyVersioning = 'digest' | 'counter' | 'documents';
 
 export interface PolicyStoreOptions {
-  /** Receives `compilePolicies`' `config.loosened` events (raised condition limits). */
+  /**
+   * Receives `authz.policy.reloaded` (a new set is active: previous and current version and digest) and
+   * `authz.policy.refused` (a reload was refused: its error code; the previous set stays), and `compilePolicies`'
+   * `config.loosened` events (raised condition limits). A policy change is what an audit trail must record.
+   */
   readonly events?: SecurityEventSink;
   /** Called with every refused reload (the previous set stays active). Must not throw; if it does, it is ignored. */
   readonly onError?: (error: PolicyReloadError) => void;
@@ -239,7 +243,18 @@ class ReloadingPolicyStore implements PolicyStore {
       // The swap: one reference assignment. A check holding the old authorizer finishes on the old set.
       this.#current = next;
       this.#counter += 1;
-      if (active !== undefined) callSafely(this.#options.onReload, { previous: identity(active.policies), current: identity(set) });
+      if (active !== undefined) {
+        const change = { previous: identity(active.policies), current: identity(set) };
+        this.#emit(
+          securityEvent('authz.policy.reloaded', undefined, {
+            previousVersion: change.previous.version,
+            previousDigest: change.previous.digest,
+            version: change.current.version,
+            digest: change.current.digest,
+          }),
+        );
+        callSafely(this.#options.onReload, change);
+      }
       return { ok: true, changed: true, version: set.version, digest: set.digest };
     } catch (error) {
       return this.#refuse(this.#toReloadError(error));
@@ -257,7 +272,23 @@ class ReloadingPolicyStore implements PolicyStore {
     return new PolicyReloadError('AUTHZ_RELOAD_SOURCE_FAILED', 'the policy set could not be loaded', { cause: error });
   }
 
+  #emit(event: SecurityEvent): void {
+    try {
+      this.#options.events?.(event);
+    } catch {
+      // A failing sink must not change which policy set is active.
+    }
+  }
+
   #refuse(error: PolicyReloadError): ReloadOutcome {
+    const active = this.#current?.policies;
+    this.#emit(
+      securityEvent('authz.policy.refused', undefined, {
+        code: error.code,
+        ...(error.policyError === undefined ? {} : { policyCode: error.policyError.code }),
+        ...(active === undefined ? {} : { activeVersion: active.version, activeDigest: active.digest }),
+      }),
+    );
     callSafely(this.#options.onError, error);
     return { ok: false, reason: error.code, error };
   }
