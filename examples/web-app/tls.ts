@@ -1,7 +1,7 @@
 /**
- * A throwaway certificate authority and a server certificate for `localhost`, `127.0.0.1` and `::1`, made in memory
- * each run, so the example can be served over real, verified TLS without shipping a private key or calling out to a
- * tool. Only for local runs and tests: trust the CA through `NODE_EXTRA_CA_CERTS` (Node) or `--cacert` (curl).
+ * A throwaway certificate authority and a server certificate (by default for `localhost`, `127.0.0.1` and `::1`), made
+ * in memory each run, so the example can be served over real, verified TLS without shipping a private key or calling
+ * out to a tool. Only for local runs and tests: trust the CA through `NODE_EXTRA_CA_CERTS` (Node) or `--cacert` (curl).
  */
 import { webcrypto } from 'node:crypto';
 import {
@@ -33,8 +33,16 @@ function pem(label: string, der: ArrayBuffer): string {
   return `-----BEGIN ${label}-----\n${body.trimEnd()}\n-----END ${label}-----\n`;
 }
 
-/** Makes a CA valid for a day and a server certificate it signed for the loopback names. */
-export async function createTestCertificates(): Promise<TestCertificates> {
+/** The names a server certificate is issued for: host names and IP addresses (subject alternative names). */
+export interface CertificateNames {
+  readonly dns: readonly string[];
+  readonly ip: readonly string[];
+}
+
+const LOOPBACK: CertificateNames = { dns: ['localhost'], ip: ['127.0.0.1', '::1'] };
+
+/** Makes a CA valid for a day and a server certificate it signed for `names` (default: the loopback names). */
+export async function createTestCertificates(names: CertificateNames = LOOPBACK): Promise<TestCertificates> {
   const { subtle } = webcrypto;
   const notBefore = new Date(Date.now() - HOUR_MS);
   const notAfter = new Date(Date.now() + 24 * HOUR_MS);
@@ -58,7 +66,7 @@ export async function createTestCertificates(): Promise<TestCertificates> {
   const serverKeys = await subtle.generateKey(ECDSA_P256, true, ['sign', 'verify']);
   const server = await X509CertificateGenerator.create(
     {
-      subject: 'CN=localhost',
+      subject: `CN=${names.dns[0] ?? names.ip[0] ?? 'server'}`,
       issuer: ca.subject,
       publicKey: serverKeys.publicKey,
       signingKey: caKeys.privateKey,
@@ -70,9 +78,8 @@ export async function createTestCertificates(): Promise<TestCertificates> {
         new KeyUsagesExtension(KeyUsageFlags.digitalSignature, true),
         new ExtendedKeyUsageExtension([ExtendedKeyUsage.serverAuth]),
         new SubjectAlternativeNameExtension([
-          { type: 'dns', value: 'localhost' },
-          { type: 'ip', value: '127.0.0.1' },
-          { type: 'ip', value: '::1' },
+          ...names.dns.map((value) => ({ type: 'dns' as const, value })),
+          ...names.ip.map((value) => ({ type: 'ip' as const, value })),
         ]),
         await SubjectKeyIdentifierExtension.create(serverKeys.publicKey),
         await AuthorityKeyIdentifierExtension.create(caKeys.publicKey),

@@ -23,7 +23,7 @@ import {
 import * as rampartExpress from '@rampart/express';
 import * as rampartFastify from '@rampart/fastify';
 import * as rampartHono from '@rampart/hono';
-import type { AdapterName } from './servers.js';
+import { closing, listening, type AdapterName } from './servers.js';
 
 export const POLICY_VERSION = '2026-02-01.1';
 
@@ -167,25 +167,6 @@ function stringField(body: unknown, name: string): string | undefined {
 function allowedBody(state: RampartState | null | undefined, extra: object): object {
   const decision = state?.get(AUTHZ_DECISION);
   return { ...extra, rule: decision?.rule, policyVersion: decision?.policyVersion };
-}
-
-function listening(server: Server): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      resolve((server.address() as AddressInfo).port);
-    });
-  });
-}
-
-function closing(server: Server): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.close((error) => {
-      if (error) reject(error);
-      else resolve();
-    });
-    server.closeAllConnections();
-  });
 }
 
 function throwingLoader(): never {

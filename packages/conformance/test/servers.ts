@@ -111,7 +111,8 @@ function userOf(body: unknown): unknown {
   return typeof body === 'object' && body !== null ? (body as Record<string, unknown>).user : undefined;
 }
 
-function listening(server: Server): Promise<number> {
+/** Listens on a free port of 127.0.0.1 and resolves with it. */
+export function listening(server: Server): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
@@ -120,7 +121,8 @@ function listening(server: Server): Promise<number> {
   });
 }
 
-function closing(server: Server): Promise<void> {
+/** Closes the server and its keep-alive connections. */
+export function closing(server: Server): Promise<void> {
   return new Promise((resolve, reject) => {
     server.close((error) => {
       if (error) reject(error);

@@ -2,7 +2,8 @@ import { TLSSocket } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSafeFetch, type SafeFetch } from './client.js';
 import { listenTls, testResolver, type Handler, type Listener } from './testing.fixtures.js';
-import { createTestPki, type TestPki } from './tls.fixtures.js';
+// The example app's throwaway CA, issuing for test names only (no IP addresses): one PKI helper for the repository.
+import { createTestCertificates, type TestCertificates } from '../../../../../examples/web-app/tls.js';
 
 /** Answers with the TLS server name the client sent and the Host header; `/downgrade` redirects to plain http. */
 const app: Handler = (request, response) => {
@@ -15,14 +16,14 @@ const app: Handler = (request, response) => {
   response.end(JSON.stringify({ servername: request.socket.servername, host: request.headers.host }));
 };
 
-let pki: TestPki;
+let pki: TestCertificates;
 let server: Listener;
 let client: SafeFetch;
 const resolver = testResolver({ 'good.test': ['127.0.0.2'], 'alt.test': ['127.0.0.2'], 'wrong.test': ['127.0.0.2'] });
 
 beforeAll(async () => {
   // A CA made for this run; the certificate names good.test and alt.test, and no IP address.
-  pki = await createTestPki(['good.test', 'alt.test']);
+  pki = await createTestCertificates({ dns: ['good.test', 'alt.test'], ip: [] });
   server = await listenTls('127.0.0.2', { cert: pki.certPem, key: pki.keyPem }, app);
   client = createSafeFetch({ ca: pki.caPem, allowPorts: [server.port], allowAddresses: ['127.0.0.2/32'], resolver });
 });
