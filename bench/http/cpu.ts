@@ -2,20 +2,16 @@
 // else runs, but the CPU the server process itself spends per request does not (much). Starts each named server,
 // warms it with wrk, then reads the process's utime+stime (/proc/<pid>/stat) around a measured wrk run.
 // `npx tsx bench/http/cpu.ts express bare rampart [--seconds 4] [--rounds 3]`; RAMPART_HTTP_BENCH_GUARDS as in run.ts.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { KeyRing, type KeyRingDocument } from '../../packages/core/src/crypto/index.js';
-import { APP_ORIGIN, isFramework, isVariant, READY_PREFIX, type Ready } from './common.js';
-import { csrfGuard } from './rampart.js';
+import { APP_ORIGIN, isFramework, isVariant } from './common.js';
+import { benchSession, startServer, stopServer } from './spawn.js';
 
 const { values, positionals } = parseArgs({ allowPositionals: true, options: { seconds: { type: 'string', default: '4' }, rounds: { type: 'string', default: '3' } } });
 const [framework = 'express', ...variants] = positionals;
 if (!isFramework(framework) || !variants.every(isVariant)) throw new Error('usage: cpu.ts <framework> <variant>…');
-const document: KeyRingDocument = { active: 'c-1', keys: { 'c-1': randomBytes(32).toString('base64url') } };
-const cookie = csrfGuard(KeyRing.fromDocument(document)).issueToken(undefined).setCookie.split(';')[0]!;
+const keys = benchSession();
 const TICK_US = 1e6 / 100; // USER_HZ
 
 function cpuTicks(pid: number): number {
@@ -23,21 +19,8 @@ function cpuTicks(pid: number): number {
   return Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15 of the whole line)
 }
 
-async function start(variant: string): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn('taskset', ['-c', '1', process.execPath, '--import', 'tsx', process.env.RAMPART_HTTP_CPU_SERVER ?? new URL('./server.ts', import.meta.url).pathname, '--framework', framework, '--variant', variant], {
-    env: { ...process.env, NODE_ENV: 'production', RAMPART_KEYRING: JSON.stringify(document), TSX_TSCONFIG_PATH: new URL('./tsx.tsconfig.json', import.meta.url).pathname },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const ready = await new Promise<Ready>((resolve) => {
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      if (line.startsWith(READY_PREFIX)) resolve(JSON.parse(line.slice(READY_PREFIX.length)) as Ready);
-    });
-  });
-  return { child, port: ready.port };
-}
-
 function wrk(port: number, seconds: string): number {
-  const out = spawnSync('taskset', ['-c', '0', 'wrk', '-t1', '-c64', `-d${seconds}s`, '-H', `Origin: ${APP_ORIGIN}`, '-H', `Cookie: ${cookie}`, `http://127.0.0.1:${port}/`], { encoding: 'utf8' });
+  const out = spawnSync('taskset', ['-c', '0', 'wrk', '-t1', '-c64', `-d${seconds}s`, '-H', `Origin: ${APP_ORIGIN}`, '-H', `Cookie: ${keys.cookie}`, `http://127.0.0.1:${port}/`], { encoding: 'utf8' });
   if (/Non-2xx/.test(out.stdout)) throw new Error(`non-2xx answers:\n${out.stdout}`);
   const match = /(\d+) requests in/.exec(out.stdout);
   if (match === null) throw new Error(`wrk: ${out.stderr}${out.stdout}`);
@@ -47,13 +30,13 @@ function wrk(port: number, seconds: string): number {
 const results = new Map<string, number[]>();
 for (let round = 0; round < Number(values.rounds); round += 1) {
   for (const variant of variants) {
-    const { child, port } = await start(variant);
-    wrk(port, '2');
+    // taskset execs node, so the child's pid is the server's.
+    const { child, ready } = await startServer(keys, framework, variant, { prefix: ['taskset', '-c', '1'] });
+    wrk(ready.port, '2');
     const before = cpuTicks(child.pid!);
-    const requests = wrk(port, values.seconds);
+    const requests = wrk(ready.port, values.seconds);
     const perRequest = ((cpuTicks(child.pid!) - before) * TICK_US) / requests;
-    child.kill('SIGINT');
-    await new Promise((resolve) => child.on('exit', resolve));
+    await stopServer(child);
     results.set(variant, [...(results.get(variant) ?? []), perRequest]);
   }
 }

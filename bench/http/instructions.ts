@@ -3,22 +3,21 @@
 // chain or an adapter costs. Slow (the server runs under valgrind): not part of `npm run bench`.
 // `npx tsx bench/http/instructions.ts fastify bare floor rampart "rampart=headers,cors"` (variant=guards sets
 // RAMPART_HTTP_BENCH_GUARDS); WARM and N set the warm-up and measured request counts (default 20000 / 5000).
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { readFileSync, mkdtempSync, readdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { Agent, get } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { KeyRing, type KeyRingDocument } from '../../packages/core/src/crypto/index.js';
-import { APP_ORIGIN, READY_PREFIX, type Ready } from './common.js';
-import { csrfGuard } from './rampart.js';
+import { APP_ORIGIN, isFramework, isVariant, type Framework } from './common.js';
+import { benchSession, startServer } from './spawn.js';
 
-const [framework = 'fastify', ...variants] = process.argv.slice(2);
+const [frameworkArg = 'fastify', ...specs] = process.argv.slice(2);
+if (!isFramework(frameworkArg)) throw new Error('usage: instructions.ts <framework> <variant>[=guards]…');
+const framework: Framework = frameworkArg;
 const WARM = Number(process.env.WARM ?? 20000);
 const N = Number(process.env.N ?? 5000);
-const document: KeyRingDocument = { active: 'i-1', keys: { 'i-1': randomBytes(32).toString('base64url') } };
-const cookie = csrfGuard(KeyRing.fromDocument(document)).issueToken(undefined).setCookie.split(';')[0]!;
+const keys = benchSession();
+const cookie = keys.cookie;
 
 async function load(port: number, count: number, concurrency = 16): Promise<void> {
   const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
@@ -37,14 +36,13 @@ async function load(port: number, count: number, concurrency = 16): Promise<void
 }
 
 async function measure(spec: string): Promise<number> {
-  const [variant, guards] = spec.split('=');
+  const [variant = '', guards] = spec.split('=');
+  if (!isVariant(variant)) throw new Error(`unknown variant "${variant}"`);
   const dir = mkdtempSync(join(tmpdir(), 'rampart-callgrind-'));
-  const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'production', RAMPART_KEYRING: JSON.stringify(document), TSX_TSCONFIG_PATH: new URL('./tsx.tsconfig.json', import.meta.url).pathname };
-  if (guards !== undefined) env.RAMPART_HTTP_BENCH_GUARDS = guards;
-  const child: ChildProcess = spawn('valgrind', ['--tool=callgrind', '--smc-check=all-non-file', '--instr-atstart=no', `--callgrind-out-file=${dir}/out.%p`,
-    process.execPath, '--single-threaded', '--import', 'tsx', process.env.SERVER ?? new URL('./server.ts', import.meta.url).pathname, '--framework', framework, '--variant', variant!], { env, stdio: ['ignore', 'pipe', 'ignore'] });
-  const ready = await new Promise<Ready>((resolve) => {
-    createInterface({ input: child.stdout! }).on('line', (line) => { if (line.startsWith(READY_PREFIX)) resolve(JSON.parse(line.slice(READY_PREFIX.length)) as Ready); });
+  const { child, ready } = await startServer(keys, framework, variant, {
+    prefix: ['valgrind', '--tool=callgrind', '--smc-check=all-non-file', '--instr-atstart=no', `--callgrind-out-file=${dir}/out.%p`],
+    nodeArgs: ['--single-threaded'],
+    env: guards === undefined ? {} : { RAMPART_HTTP_BENCH_GUARDS: guards },
   });
   await load(ready.port, WARM);
   spawnSync('callgrind_control', ['-i', 'on', String(child.pid)]);
@@ -59,4 +57,4 @@ async function measure(spec: string): Promise<number> {
   }
   return total / N;
 }
-for (const spec of variants) process.stdout.write(`${framework} ${spec.padEnd(40)} ${Math.round(await measure(spec)).toLocaleString('en-US').padStart(10)} instr/request\n`);
+for (const spec of specs) process.stdout.write(`${framework} ${spec.padEnd(40)} ${Math.round(await measure(spec)).toLocaleString('en-US').padStart(10)} instr/request\n`);

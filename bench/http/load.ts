@@ -1,18 +1,11 @@
 // Drives the HTTP benchmark: per framework and variant, starts the server pinned to one core, checks that it applies
 // the controls it claims, warms it up and measures it with `wrk` pinned to the other core, then stops it.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { spawn, spawnSync } from 'node:child_process';
 import { request, type IncomingHttpHeaders } from 'node:http';
 import { cpus } from 'node:os';
-import { fileURLToPath } from 'node:url';
-import { KeyRing, type KeyRingDocument } from '../../packages/core/src/crypto/index.js';
-import { APP_ORIGIN, FRAMEWORKS, FULL_CHAIN, READY_PREFIX, VARIANTS, type Framework, type Ready, type Variant } from './common.js';
-import { csrfGuard } from './rampart.js';
+import { APP_ORIGIN, FRAMEWORKS, FULL_CHAIN, VARIANTS, type Framework, type Ready, type Variant } from './common.js';
+import { benchSession, children, killAll, startServer, stopServer, type Session } from './spawn.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const SERVER = fileURLToPath(new URL('./server.ts', import.meta.url));
-/** Resolves the adapters' `@rampart/core` imports to core's source in the servers (see the file). */
-const TSCONFIG = fileURLToPath(new URL('./tsx.tsconfig.json', import.meta.url));
 const WRK = process.env.RAMPART_HTTP_BENCH_WRK ?? 'wrk';
 const CONNECTIONS = 64;
 const WARMUP_SECONDS = 2;
@@ -55,31 +48,6 @@ function pinning(): Pinning {
   return { server: [], load: [], note: 'NOT pinned (no taskset or fewer than 2 cores): numbers are not comparable' };
 }
 
-/**
- * One run's CSRF key ring (handed to the Rampart servers as RAMPART_KEYRING) and the token cookie a browser would hold
- * after its first response. Every variant is loaded with the same `Cookie` and `Origin` headers, so each one parses what
- * it would in production, and Rampart verifies the token on each GET instead of minting one per request.
- */
-interface Session {
-  readonly keyringJson: string;
-  readonly cookie: string;
-  readonly token: string;
-  readonly headerName: string;
-}
-
-function session(): Session {
-  const document: KeyRingDocument = { active: 'bench-1', keys: { 'bench-1': randomBytes(32).toString('base64url') } };
-  const guard = csrfGuard(KeyRing.fromDocument(document));
-  const issued = guard.issueToken(undefined);
-  return { keyringJson: JSON.stringify(document), cookie: issued.setCookie.split(';')[0]!, token: issued.token, headerName: guard.headerName };
-}
-
-const children = new Set<ChildProcess>();
-
-function killAll(): void {
-  for (const child of children) child.kill('SIGKILL');
-}
-
 const onSignal = (signal: NodeJS.Signals): void => {
   killAll();
   process.kill(process.pid, signal);
@@ -88,44 +56,6 @@ const onSignal = (signal: NodeJS.Signals): void => {
 function command(prefix: readonly string[], file: string, args: readonly string[]): [string, string[]] {
   const all = [...prefix, file, ...args];
   return [all[0]!, all.slice(1)];
-}
-
-async function startServer(pin: Pinning, keys: Session, framework: Framework, variant: Variant): Promise<{ child: ChildProcess; ready: Ready }> {
-  const [file, args] = command(pin.server, process.execPath, ['--import', 'tsx', SERVER, '--framework', framework, '--variant', variant]);
-  const child = spawn(file, args, { cwd: ROOT, env: { ...process.env, NODE_ENV: 'production', RAMPART_KEYRING: keys.keyringJson, TSX_TSCONFIG_PATH: TSCONFIG }, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.add(child);
-  child.once('exit', () => children.delete(child));
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => {
-    if (stderr.length < 4000) stderr += chunk.toString();
-  });
-  const ready = await new Promise<Ready>((resolve, reject) => {
-    let stdout = '';
-    const timer = setTimeout(() => { reject(new Error(`no ready line within 30 s\n${stderr}`)); }, 30_000);
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-      const line = stdout.split('\n').find((candidate) => candidate.startsWith(READY_PREFIX));
-      if (line !== undefined) {
-        clearTimeout(timer);
-        resolve(JSON.parse(line.slice(READY_PREFIX.length)) as Ready);
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      const cause = stderr.split('\n').find((line) => /^\w*Error\b/.test(line)) ?? '';
-      reject(new Error(`server exited (${code ?? 'signal'}) before it was ready: ${cause}\n${stderr}`));
-    });
-  });
-  return { child, ready };
-}
-
-async function stopServer(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => { resolve(); }));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
-  await exited;
-  clearTimeout(timer);
 }
 
 interface Reply {
@@ -264,7 +194,7 @@ async function measureOne(
   seconds: number,
   log: (line: string) => void,
 ): Promise<LoadResult> {
-  const { child, ready } = await startServer(pin, keys, framework, variant);
+  const { child, ready } = await startServer(keys, framework, variant, { prefix: pin.server });
   try {
     const problems = await verify(keys, framework, variant, ready);
     if (problems.length > 0) throw new Error(`does not apply its controls: ${problems.join('; ')}`);
@@ -305,7 +235,7 @@ export async function runLoad(options: LoadOptions = {}): Promise<LoadResult[]> 
   const probe = spawnSync(WRK, ['--version'], { encoding: 'utf8' });
   if (probe.error !== undefined) throw new Error(`the HTTP benchmark needs wrk (apt-get install wrk): ${probe.error.message}`);
   const pin = pinning();
-  const keys = session();
+  const keys = benchSession();
   const frameworks = options.frameworks ?? FRAMEWORKS;
   const variants = options.variants ?? VARIANTS;
   const samples = new Map<string, LoadResult[]>();
