@@ -28,4 +28,29 @@ describe('@rampart/core entry points', () => {
     expect(root.token.createJwtVerifier).toBe(tokenModule.createJwtVerifier);
     expect(root.crypto.KeyRing).toBe(cryptoModule.KeyRing);
   });
+
+  it('@rampart/core/safe re-exports every safe module itself, and the root namespaces are those modules', async () => {
+    const root = await import('@rampart/core');
+    const safe = await import('@rampart/core/safe');
+    const modules = {
+      sql: await import('@rampart/core/safe/sql'),
+      nosql: await import('@rampart/core/safe/nosql'),
+      ldap: await import('@rampart/core/safe/ldap'),
+      exec: await import('@rampart/core/safe/exec'),
+      xml: await import('@rampart/core/safe/xml'),
+      path: await import('@rampart/core/safe/path'),
+      fetch: await import('@rampart/core/safe/fetch'),
+      redirect: await import('@rampart/core/safe/redirect'),
+      encode: await import('@rampart/core/safe/encode'),
+      log: await import('@rampart/core/safe/log'),
+    };
+    for (const [name, module] of Object.entries(modules)) {
+      for (const [exported, value] of Object.entries(module)) {
+        expect((safe as Record<string, unknown>)[exported], `${name}.${exported}`).toBe(value);
+      }
+    }
+    expect(root.safe.SsrfError).toBe(modules.fetch.SsrfError);
+    expect(root.validate.compile).toBe((await import('@rampart/core/validate')).compile);
+    expect(root.authz.Authorizer).toBe((await import('@rampart/core/authz')).Authorizer);
+  });
 });
