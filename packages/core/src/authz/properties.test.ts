@@ -1,13 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Authorizer } from './engine/authorizer.js';
-import type { CheckContext, Principal, Resource } from './model.js';
+import type { CheckContext, Decision, Principal, Resource } from './model.js';
 import { compilePolicies } from './policy/compile.js';
 import type { CompiledPolicySet } from './policy/types.js';
 
 const KINDS = ['k0', 'k1', 'k2'];
 const ACTIONS = ['a0', 'a1', 'a2'];
 const ROLES = ['r0', 'r1', 'r2', 'r3', 'r4'];
+const FIELDS = ['f0', 'f1', 'f2'];
 const CONDITIONS = [
   'resource.owner == principal.id',
   'has(resource.attributes.flag) && resource.attributes.flag == true',
@@ -22,6 +23,7 @@ interface RuleSpec {
   roles: string[];
   actions: string[];
   condition?: string;
+  fields?: string[];
 }
 
 interface PolicySpec {
@@ -40,6 +42,7 @@ const ruleSpec = (name: string, effect?: 'allow' | 'deny'): fc.Arbitrary<RuleSpe
       roles: fc.subarray(['*', 'owner', ...ROLES], { minLength: 1 }),
       actions: fc.oneof(fc.constant<string[]>(['*']), fc.subarray(ACTIONS, { minLength: 1 })),
       condition: fc.constantFrom(...CONDITIONS),
+      fields: fc.subarray(FIELDS, { minLength: 1 }),
     },
     { requiredKeys: ['name', 'effect', 'roles', 'actions'] },
   );
@@ -67,7 +70,7 @@ function compile(spec: PolicySpec): CompiledPolicySet {
         roles: spec.roles,
         derivedRoles: { owner: { parentRoles: ['r0', 'r1'], condition: 'resource.owner == principal.id' } },
         scopes: spec.scopes,
-        resources: Object.fromEntries(KINDS.map((kind) => [kind, { actions: ACTIONS, rules: spec.rules[kind] ?? [] }])),
+        resources: Object.fromEntries(KINDS.map((kind) => [kind, { actions: ACTIONS, fields: FIELDS, rules: spec.rules[kind] ?? [] }])),
       },
     },
   ]);
@@ -92,6 +95,7 @@ const context: fc.Arbitrary<CheckContext> = fc.record({
   mfa: fc.boolean(),
   time: fc.constant(new Date('2026-01-01T00:00:00Z')),
   scopes: fc.option(fc.subarray(['read-all', 'k1-all', 'everything', 'bogus']), { nil: undefined }),
+  fields: fc.option(fc.subarray([...FIELDS, 'f9']), { nil: undefined }),
 });
 const request = fc.tuple(principal, action, resource, context);
 
@@ -206,6 +210,24 @@ describe('authorization properties', () => {
         },
       ),
       { numRuns: 60 },
+    );
+  });
+
+  it('the verdict table never changes a decision: tabulated and rule-by-rule checks agree on every request', () => {
+    const comparable = (decision: Decision): unknown => ({ ...decision, error: decision.error?.code });
+    fc.assert(
+      fc.property(policySpec, fc.array(request, { minLength: 1, maxLength: 40 }), (spec, requests) => {
+        const policies = compile(spec);
+        const tabulated = new Authorizer(policies);
+        const evaluated = new Authorizer(policies, { tabulate: false });
+        for (const [p, a, r, c] of requests) {
+          const { scopes: _scopes, ...withoutScopes } = c;
+          for (const context of [c, withoutScopes, undefined]) {
+            expect(comparable(tabulated.check(p, a, r, context))).toEqual(comparable(evaluated.check(p, a, r, context)));
+          }
+        }
+      }),
+      { numRuns: 300 },
     );
   });
 });

@@ -26,7 +26,7 @@ function frameFor(principal: Principal, resource: Resource): ConditionFrame {
 }
 
 function compile(source: string, limits = DEFAULT_CEL_LIMITS): ConditionProgram {
-  return ConditionProgram.compile(source, limits, 'resources/document/test');
+  return ConditionProgram.compile(source, limits);
 }
 
 function refusal(source: string, limits = DEFAULT_CEL_LIMITS): ConditionRefusal {
@@ -100,9 +100,9 @@ describe('conditions at load', () => {
 describe('conditions at run time', () => {
   it('evaluates through the library when the fast path cannot decide', () => {
     const frame = frameFor({ id: 'alice' }, { kind: 'document', attributes: { tags: ['a', 'b'], name: 'Zoë' } });
-    expect(compile('resource.attributes.tags.exists(t, t == "b")').evaluate(frame)).toBe(true);
-    expect(compile('size(resource.attributes.name) == 3').evaluate(frame)).toBe(true);
-    expect(compile('resource.attributes.name.matches("^Z[a-zë]+$")').evaluate(frame)).toBe(true);
+    expect(compile('resource.attributes.tags.exists(t, t == "b")').evaluate(frame, 'resources/document/test')).toBe(true);
+    expect(compile('size(resource.attributes.name) == 3').evaluate(frame, 'resources/document/test')).toBe(true);
+    expect(compile('resource.attributes.name.matches("^Z[a-zë]+$")').evaluate(frame, 'resources/document/test')).toBe(true);
     // The same check over every element of a 1000-element list of 4096-character strings would cost too much.
     expect(refusal('resource.attributes.tags.all(t, t.matches("^[a-z]$"))').code).toBe('AUTHZ_CONDITION_TOO_COSTLY');
   });
@@ -110,15 +110,15 @@ describe('conditions at run time', () => {
   it('attack: a catastrophic-backtracking pattern (ReDoS) runs in linear time on RE2', () => {
     // With a backtracking engine this takes about 2^40 steps and the test would time out.
     const frame = frameFor({ id: 'alice' }, { kind: 'document', attributes: { name: `${'a'.repeat(40)}!` } });
-    expect(compile('resource.attributes.name.matches("^(a+)+$")').evaluate(frame)).toBe(false);
-    expect(compile('resource.attributes.name.matches("^(a|aa)+!$")').evaluate(frame)).toBe(true);
+    expect(compile('resource.attributes.name.matches("^(a+)+$")').evaluate(frame, 'resources/document/test')).toBe(false);
+    expect(compile('resource.attributes.name.matches("^(a|aa)+!$")').evaluate(frame, 'resources/document/test')).toBe(true);
   });
 
   it('a failing condition throws a typed error that names the rule, never the input values', () => {
     const frame = frameFor({ id: 'alice', attributes: { secret: 'hunter2' } }, { kind: 'document', attributes: {} });
     let error: unknown;
     try {
-      compile('resource.attributes.missing.exists(t, t == principal.attributes.secret)').evaluate(frame);
+      compile('resource.attributes.missing.exists(t, t == principal.attributes.secret)').evaluate(frame, 'resources/document/test');
     } catch (caught) {
       error = caught;
     }
@@ -128,7 +128,7 @@ describe('conditions at run time', () => {
     expect(failure.rule).toBe('resources/document/test');
     expect(failure.message).not.toContain('hunter2');
     expect(failure.detail).not.toContain('hunter2');
-    expect(() => compile('resource.attributes.n / 0 == 1').evaluate(frameFor({ id: 'a' }, { kind: 'd', attributes: { n: 1n } }))).toThrow(AuthzEvaluationError);
+    expect(() => compile('resource.attributes.n / 0 == 1').evaluate(frameFor({ id: 'a' }, { kind: 'd', attributes: { n: 1n } }), 'resources/document/test')).toThrow(AuthzEvaluationError);
   });
 
   it('attack: a huge attribute list is refused before the library iterates it', () => {
@@ -136,7 +136,7 @@ describe('conditions at run time', () => {
     const frame = frameFor({ id: 'alice' }, { kind: 'document', attributes: { tags } });
     let error: unknown;
     try {
-      compile('resource.attributes.tags.exists(t, t == "never")').evaluate(frame);
+      compile('resource.attributes.tags.exists(t, t == "never")').evaluate(frame, 'resources/document/test');
     } catch (caught) {
       error = caught;
     }
@@ -147,7 +147,7 @@ describe('conditions at run time', () => {
 
   it('attack: a megabyte string, a deep tree, a node flood and non-plain objects are refused', () => {
     const check = (attributes: Record<string, unknown>) =>
-      compile('has(resource.attributes.x) && size(resource.attributes.x) > 0').evaluate(frameFor({ id: 'a' }, { kind: 'd', attributes: attributes as never }));
+      compile('has(resource.attributes.x) && size(resource.attributes.x) > 0').evaluate(frameFor({ id: 'a' }, { kind: 'd', attributes: attributes as never }), 'resources/document/test');
     expect(() => check({ x: 'a'.repeat(1_048_576) })).toThrow(expect.objectContaining({ code: 'AUTHZ_INPUT_TOO_LARGE' }));
     let deep: unknown = 'leaf';
     for (let i = 0; i < 100; i += 1) deep = [deep];

@@ -76,14 +76,12 @@ function resolvePath(activation: Readonly<Record<string, unknown>>, path: readon
  */
 export class ConditionProgram {
   readonly info: CompiledCondition;
-  readonly #label: string;
   readonly #limits: CelLimits;
   readonly #fast: FastCondition | undefined;
   readonly #planned: Planned;
 
-  private constructor(info: CompiledCondition, label: string, limits: CelLimits, fast: FastCondition | undefined, planned: Planned) {
+  private constructor(info: CompiledCondition, limits: CelLimits, fast: FastCondition | undefined, planned: Planned) {
     this.info = info;
-    this.#label = label;
     this.#limits = limits;
     this.#fast = fast;
     this.#planned = planned;
@@ -92,9 +90,9 @@ export class ConditionProgram {
   /**
    * Parses, checks and plans `source` once. Throws a {@link ConditionRefusal} for a condition that is too long, too
    * deep, too costly, does not parse, reads an unknown variable or field, or calls a function outside the allowlist.
-   * `label` names the rule in evaluation errors.
+   * One program serves every rule with the same text (see `policy/compile.ts`).
    */
-  static compile(source: string, limits: CelLimits, label: string): ConditionProgram {
+  static compile(source: string, limits: CelLimits): ConditionProgram {
     if (source.length > limits.maxConditionLength) {
       throw new ConditionRefusal('AUTHZ_CONDITION_TOO_COSTLY', `the condition is longer than maxConditionLength ${limits.maxConditionLength}`);
     }
@@ -127,14 +125,15 @@ export class ConditionProgram {
     const planned = plan(environment, parsed) as Planned;
     const fast = compileFastPath(ast, limits, timestampLiteral);
     const info: CompiledCondition = Object.freeze({ source, ast, cost: analysis.cost, paths: analysis.paths, fastPath: fast !== undefined });
-    return new ConditionProgram(info, label, limits, fast, planned);
+    return new ConditionProgram(info, limits, fast, planned);
   }
 
   /**
    * `true` when the condition holds. Throws {@link AuthzEvaluationError} when it cannot be decided: the CEL library
-   * reported an error, the result is not a boolean, or a value it reads breaks the input bounds.
+   * reported an error, the result is not a boolean, or a value it reads breaks the input bounds. `label` names the
+   * rule (or derived role) in that error.
    */
-  evaluate(frame: ConditionFrame): boolean {
+  evaluate(frame: ConditionFrame, label: string): boolean {
     if (this.#fast !== undefined) {
       const decided = this.#fast(frame);
       if (decided !== FALLBACK) return decided;
@@ -144,17 +143,17 @@ export class ConditionProgram {
       const value = resolvePath(activation, path);
       if (value === MISSING || frame.checkedInputs.includes(value)) continue;
       const refusal = checkInputBounds(value, this.#limits);
-      if (refusal !== undefined) throw new AuthzEvaluationError(refusal.code, this.#label, `${path.join('.')}: ${refusal.detail}`);
+      if (refusal !== undefined) throw new AuthzEvaluationError(refusal.code, label, `${path.join('.')}: ${refusal.detail}`);
       if (typeof value === 'object' && value !== null) frame.checkedInputs.push(value);
     }
     let result: unknown;
     try {
       result = this.#planned(activation);
     } catch (error) {
-      throw new AuthzEvaluationError('AUTHZ_CONDITION_FAILED', this.#label, describe(error), { cause: error });
+      throw new AuthzEvaluationError('AUTHZ_CONDITION_FAILED', label, describe(error), { cause: error });
     }
-    if (isCelError(result)) throw new AuthzEvaluationError('AUTHZ_CONDITION_FAILED', this.#label, result.message);
-    if (typeof result !== 'boolean') throw new AuthzEvaluationError('AUTHZ_CONDITION_NOT_BOOLEAN', this.#label, `a ${typeof result}`);
+    if (isCelError(result)) throw new AuthzEvaluationError('AUTHZ_CONDITION_FAILED', label, result.message);
+    if (typeof result !== 'boolean') throw new AuthzEvaluationError('AUTHZ_CONDITION_NOT_BOOLEAN', label, `a ${typeof result}`);
     return result;
   }
 }

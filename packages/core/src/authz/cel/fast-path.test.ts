@@ -132,7 +132,7 @@ describe('compiled fast path', () => {
       'has(resource.attributes.status) && principal.attributes.level >= 2',
       'resource.tenant == "t1" || request.mfa',
     ]) {
-      expect(ConditionProgram.compile(source, DEFAULT_CEL_LIMITS, 'test').evaluate(frame), source).toBe(true);
+      expect(ConditionProgram.compile(source, DEFAULT_CEL_LIMITS).evaluate(frame, 'resources/document/test'), source).toBe(true);
     }
   });
 
@@ -144,9 +144,9 @@ describe('compiled fast path', () => {
       libraryCalls += 1;
       return original;
     };
-    expect(ConditionProgram.compile('resource.attributes.name < "a"', DEFAULT_CEL_LIMITS, 'test').evaluate(frame)).toBe(true);
-    expect(ConditionProgram.compile('resource.attributes.tags.exists(t, t == "y")', DEFAULT_CEL_LIMITS, 'test').evaluate(frame)).toBe(true);
-    expect(ConditionProgram.compile('size(resource.attributes.name) == 3', DEFAULT_CEL_LIMITS, 'test').evaluate(frame)).toBe(true);
+    expect(ConditionProgram.compile('resource.attributes.name < "a"', DEFAULT_CEL_LIMITS).evaluate(frame, 'resources/document/test')).toBe(true);
+    expect(ConditionProgram.compile('resource.attributes.tags.exists(t, t == "y")', DEFAULT_CEL_LIMITS).evaluate(frame, 'resources/document/test')).toBe(true);
+    expect(ConditionProgram.compile('size(resource.attributes.name) == 3', DEFAULT_CEL_LIMITS).evaluate(frame, 'resources/document/test')).toBe(true);
     expect(libraryCalls).toBeGreaterThanOrEqual(3);
   });
 });

@@ -9,6 +9,7 @@ import { conditionErrorDecision, withTiming } from './decision.js';
 import { explainCheck, type Explanation } from './explain.js';
 import type { ActionPlan, KindPlan, RuntimeIndex, RuntimeRule } from './runtime-index.js';
 import { CheckState } from './state.js';
+import { EVALUATE, NO_RULE, PROGRAM, type RoleProgram, type VerdictTable } from './verdicts.js';
 
 export interface AuthorizerOptions {
   /**
@@ -18,6 +19,12 @@ export interface AuthorizerOptions {
   readonly timing?: boolean;
   /** Source of `request.time` when the check's context has no `time`. Default: the system clock. */
   readonly clock?: Clock;
+  /**
+   * Decide from the policy set's verdict table where it can (default `true`): precomputed per action and role, it
+   * gives the same decisions as evaluating the rules. `false` evaluates every check rule by rule — the reference the
+   * table is tested against, and a switch to rule the table out when investigating a decision.
+   */
+  readonly tabulate?: boolean;
 }
 
 /**
@@ -33,6 +40,7 @@ export class Authorizer {
   /** The policy set this authorizer decides with. */
   readonly policies: CompiledPolicySet;
   readonly #index: RuntimeIndex;
+  readonly #verdicts: VerdictTable | undefined;
   readonly #state: CheckState;
   readonly #timing: boolean;
   readonly #clock: Clock;
@@ -43,6 +51,7 @@ export class Authorizer {
     if (index === undefined) throw new ConfigurationError('authz: the policy set must come from compilePolicies()');
     this.policies = policies;
     this.#index = index;
+    this.#verdicts = options.tabulate === false ? undefined : index.verdicts;
     this.#clock = options.clock ?? systemClock;
     this.#state = new CheckState(index, this.#clock);
     this.#timing = options.timing === true;
@@ -109,7 +118,8 @@ export class Authorizer {
     if (!isWellFormedRequest(principal, action, context) || !isWellFormedResource(resource)) return fixed.invalidRequest;
     const kind = index.kinds.get(resource.kind);
     if (kind === undefined) return fixed.unknownResourceKind;
-    const plan = kind.actions.get(action);
+    const actionNumber = index.actionNumbers.get(action);
+    const plan = actionNumber === undefined ? undefined : kind.plansByAction[actionNumber];
     if (plan === undefined) return fixed.unknownAction;
     const fields = context?.fields;
     if (fields !== undefined && !state.bindFields(fields, kind.fieldIndex)) return fixed.unknownField;
@@ -117,10 +127,37 @@ export class Authorizer {
     if (scopes !== undefined && !coversAction(plan, scopes)) return fixed.scopeNotGranted;
     if (!state.bindRoles(principal, resource)) return fixed.invalidRequest;
     if (state.boundCount === 0) return fixed.noRoleInTenant;
+    const verdicts = this.#verdicts;
+    let program: RoleProgram | undefined;
+    if (fields === undefined && verdicts !== undefined) {
+      if (state.boundCount === 1) {
+        const code = verdicts.codes[plan.verdictRow + (state.bound[0] ?? 0)] ?? EVALUATE;
+        if (code >= PROGRAM) program = verdicts.programs[code - PROGRAM];
+        else if (code === NO_RULE) return fixed.noRuleMatched;
+        else if (code !== EVALUATE) return verdicts.rules[code - 2]?.decision ?? fixed.noRuleMatched;
+      } else {
+        const tabulated = tabulatedDecision(verdicts, plan.verdictRow, state, fixed.noRuleMatched);
+        if (tabulated !== undefined) return tabulated;
+      }
+    }
     state.begin(principal, resource, action, context);
 
     let rule: RuntimeRule | undefined;
     try {
+      if (program !== undefined) {
+        const denies = program.denies;
+        for (let i = 0; i < denies.length; i += 1) {
+          rule = denies[i];
+          if (rule !== undefined && holds(rule, state)) return rule.decision;
+        }
+        if (program.allow !== undefined) return program.allow.decision;
+        const allows = program.allows;
+        for (let i = 0; i < allows.length; i += 1) {
+          rule = allows[i];
+          if (rule !== undefined && holds(rule, state)) return rule.decision;
+        }
+        return fixed.noRuleMatched;
+      }
       const denies = plan.denies;
       for (let i = 0; i < denies.length; i += 1) {
         rule = denies[i];
@@ -129,8 +166,10 @@ export class Authorizer {
       const direct = firstDirectAllow(plan, state);
       if (direct !== undefined) return direct.decision;
       if (fields === undefined) {
-        for (rule of plan.otherAllows) {
-          if (rule.fields === undefined && holds(rule, state)) return rule.decision;
+        const others = plan.otherAllows;
+        for (let i = 0; i < others.length; i += 1) {
+          rule = others[i];
+          if (rule !== undefined && rule.fields === undefined && holds(rule, state)) return rule.decision;
         }
         return fixed.noRuleMatched;
       }
@@ -152,8 +191,36 @@ export class Authorizer {
 }
 
 function coversAction(plan: ActionPlan, scopes: readonly string[]): boolean {
-  for (const scope of scopes) if (typeof scope === 'string' && plan.scopes.has(scope)) return true;
+  for (let i = 0; i < scopes.length; i += 1) {
+    const scope = scopes[i];
+    if (typeof scope === 'string' && plan.scopes.has(scope)) return true;
+  }
   return false;
+}
+
+/**
+ * The decision from the verdict table for several bound roles when every one has a verdict, else `undefined`
+ * (evaluate the rules): the earliest deny any of them meets, else the earliest allow — what the rule loop would find,
+ * since a tabulated role can meet no conditional rule before its verdict.
+ */
+function tabulatedDecision(verdicts: VerdictTable, row: number, state: CheckState, noRule: Decision): Decision | undefined {
+  const codes = verdicts.codes;
+  const bound = state.bound;
+  let deny: RuntimeRule | undefined;
+  let allow: RuntimeRule | undefined;
+  for (let i = 0; i < state.boundCount; i += 1) {
+    const code = codes[row + (bound[i] ?? 0)] ?? EVALUATE;
+    if (code === EVALUATE || code >= PROGRAM) return undefined;
+    if (code === NO_RULE) continue;
+    const rule = verdicts.rules[code - 2];
+    if (rule === undefined) return undefined;
+    if (!rule.decision.allowed) {
+      if (deny === undefined || rule.order < deny.order) deny = rule;
+    } else if (allow === undefined || rule.order < allow.order) {
+      allow = rule;
+    }
+  }
+  return (deny ?? allow)?.decision ?? noRule;
 }
 
 /** Whether the principal satisfies the rule's roles (regular, `*`, or derived) and its condition holds. */
@@ -169,15 +236,17 @@ export function holds(rule: RuntimeRule, state: CheckState): boolean {
     }
   }
   if (!applies) {
-    for (const derived of rule.derived) {
-      if (state.derivedHolds(derived)) {
+    const derived = rule.derived;
+    for (let i = 0; i < derived.length; i += 1) {
+      const role = derived[i];
+      if (role !== undefined && state.derivedHolds(role)) {
         applies = true;
         break;
       }
     }
   }
   if (!applies) return false;
-  return rule.condition === undefined || rule.condition.evaluate(state);
+  return rule.condition === undefined || rule.condition.evaluate(state, rule.label);
 }
 
 /** A field-level deny applies when the request touches one of its fields, or does not say which fields it touches. */

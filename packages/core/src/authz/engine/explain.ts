@@ -149,7 +149,7 @@ export function explainCheck(
     let error: AuthzEvaluationError | undefined;
     if (roleMatch !== 'none' && rule.condition !== undefined) {
       const program = rule.condition;
-      const result = attempt(() => program.evaluate(state));
+      const result = attempt(() => program.evaluate(state, rule.label));
       condition = result.outcome;
       error = result.error;
     }

@@ -2,6 +2,7 @@ import type { ConditionProgram } from '../cel/condition.js';
 import type { Decision } from '../model.js';
 import type { CompiledRule } from '../policy/types.js';
 import { prebuiltDecision } from './decision.js';
+import type { VerdictTable } from './verdicts.js';
 
 /** Up to this many roles, role membership is a byte per role; beyond, a set (memory stays linear in the rules). */
 const DENSE_ROLE_LIMIT = 4096;
@@ -29,13 +30,19 @@ export class RoleMembership {
 export interface RuntimeDerivedRole {
   readonly index: number;
   readonly name: string;
+  /** Names the derived role in condition errors. */
+  readonly label: string;
   readonly policy: string;
   readonly parents: RoleMembership;
+  /** The same roles as a list of indexes. */
+  readonly parentIndexes: readonly number[];
   readonly condition: ConditionProgram;
 }
 
 export interface RuntimeRule {
   readonly info: CompiledRule;
+  /** `info.name`, kept on the rule: condition errors name it without touching `info` on the hot path. */
+  readonly label: string;
   /** Position in document order across the set: the lower one decides when several rules allow. */
   readonly order: number;
   /** Bound roles that satisfy the rule directly or by inheritance; `undefined` when only derived roles or `*` do. */
@@ -72,11 +79,18 @@ export interface ActionPlan {
   readonly scopes: ReadonlySet<string>;
   /** Public view, evaluation order: denies, then allows. */
   readonly rules: readonly CompiledRule[];
+  /** Where this plan's row starts in the index's verdict table (`plan number × role count`). */
+  readonly verdictRow: number;
 }
 
 export interface KindPlan {
   readonly kind: string;
   readonly actions: ReadonlyMap<string, ActionPlan>;
+  /**
+   * By action number (`RuntimeIndex.actionNumbers`): the plan, or `undefined` when the kind lacks the action. One
+   * shared, hot map of action names instead of a cold map per kind on every check.
+   */
+  readonly plansByAction: readonly (ActionPlan | undefined)[];
   readonly fieldIndex: ReadonlyMap<string, number>;
   readonly fields: readonly string[];
   /** By field index: the `field_not_allowed` decision naming that field. */
@@ -97,6 +111,8 @@ export interface FixedDecisions {
 export interface RuntimeIndex {
   readonly version: string;
   readonly kinds: ReadonlyMap<string, KindPlan>;
+  /** Every action name of every kind → its number in `KindPlan.plansByAction`. */
+  readonly actionNumbers: ReadonlyMap<string, number>;
   readonly roleIndex: ReadonlyMap<string, number>;
   readonly roleNames: readonly string[];
   /** By role index: 1 when the role may be bound globally. */
@@ -105,6 +121,8 @@ export interface RuntimeIndex {
   readonly ancestors: readonly ReadonlySet<number>[];
   readonly derived: readonly RuntimeDerivedRole[];
   readonly decisions: FixedDecisions;
+  /** Precomputed decisions by plan and role (see verdicts.ts); `undefined` for policy sets too large to tabulate. */
+  readonly verdicts: VerdictTable | undefined;
 }
 
 export function fixedDecisions(version: string): FixedDecisions {
@@ -120,7 +138,7 @@ export function fixedDecisions(version: string): FixedDecisions {
 }
 
 /** Builds the plan of one kind and action from its rules (already in document order). */
-export function buildActionPlan(kind: string, action: string, rules: readonly RuntimeRule[], scopes: ReadonlySet<string>): ActionPlan {
+export function buildActionPlan(kind: string, action: string, rules: readonly RuntimeRule[], scopes: ReadonlySet<string>, verdictRow: number): ActionPlan {
   const denies = rules.filter((rule) => rule.info.effect === 'deny');
   const allows = rules.filter((rule) => rule.info.effect === 'allow');
   const directAllow: (RuntimeRule | undefined)[] = [];
@@ -143,5 +161,6 @@ export function buildActionPlan(kind: string, action: string, rules: readonly Ru
     allows,
     scopes,
     rules: Object.freeze([...denies, ...allows].map((rule) => rule.info)),
+    verdictRow,
   });
 }

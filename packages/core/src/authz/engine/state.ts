@@ -83,7 +83,8 @@ export class CheckState implements ConditionFrame {
     if (list === undefined) return true;
     if (!Array.isArray(list) || list.length > MAX_BOUND_ROLES) return false;
     const index = this.#index;
-    for (const name of list) {
+    for (let i = 0; i < list.length; i += 1) {
+      const name: unknown = list[i];
       if (typeof name !== 'string') return false;
       const role = index.roleIndex.get(name);
       if (role === undefined || (globalOnly && index.roleGlobal[role] !== 1)) continue;
@@ -150,7 +151,7 @@ export class CheckState implements ConditionFrame {
   derivedHolds(derived: RuntimeDerivedRole): boolean {
     const i = derived.index;
     if (this.#derivedStamp[i] === this.stamp) return this.#derivedValue[i] === 1;
-    const holds = this.hasParentRole(derived) && derived.condition.evaluate(this);
+    const holds = this.hasParentRole(derived) && derived.condition.evaluate(this, derived.label);
     this.#derivedStamp[i] = this.stamp;
     this.#derivedValue[i] = holds ? 1 : 0;
     return holds;

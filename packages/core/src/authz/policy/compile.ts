@@ -13,6 +13,7 @@ import {
   type RuntimeIndex,
   type RuntimeRule,
 } from '../engine/runtime-index.js';
+import { buildVerdictTable } from '../engine/verdicts.js';
 import { AuthzPolicyError } from '../errors.js';
 import { documentsDigest } from './digest.js';
 import { expandPermission, pointer, uniqueNames, type Catalog, type Located } from './names.js';
@@ -32,9 +33,17 @@ export interface CompilePoliciesOptions {
 
 const VERSION_PATTERN = /^[\x21-\x7E]{1,256}$/;
 
-function compileCondition(source: string, limits: CelLimits, label: string, where: Located): ConditionProgram {
+/**
+ * Compiles `source` once per policy set: rules that share a condition text share one program (a 20k-rule set
+ * typically repeats a few conditions thousands of times; one shared program stays hot in the CPU caches).
+ */
+function compileCondition(source: string, limits: CelLimits, label: string, where: Located, compiled: Map<string, ConditionProgram>): ConditionProgram {
+  const known = compiled.get(source);
+  if (known !== undefined) return known;
   try {
-    return ConditionProgram.compile(source, limits, label);
+    const program = ConditionProgram.compile(source, limits);
+    compiled.set(source, program);
+    return program;
   } catch (error) {
     if (error instanceof ConditionRefusal) {
       throw new AuthzPolicyError(error.code, `${label}: ${error.message}`, { source: where.source, path: where.path }, { cause: error });
@@ -67,6 +76,7 @@ class PolicySetCompiler {
     { readonly policy: string; readonly actions: readonly string[]; readonly fields: readonly string[]; readonly where: Located; readonly doc: PolicyDocument }
   >();
   readonly #scopes = new Map<string, { readonly permissions: readonly string[]; readonly where: Located }>();
+  readonly #conditions = new Map<string, ConditionProgram>();
 
   constructor(limits: CelLimits) {
     this.#limits = limits;
@@ -162,8 +172,8 @@ class PolicySetCompiler {
         }
         parents.push(...(descendants[index] ?? []));
       });
-      const condition = compileCondition(d.condition, this.#limits, `derived role ${name}`, { ...d.where, path: `${d.where.path}/condition` });
-      derived.set(name, Object.freeze({ index: derived.size, name, policy: d.policy, parents: new RoleMembership(parents, roleCount), condition }));
+      const condition = compileCondition(d.condition, this.#limits, `derived role ${name}`, { ...d.where, path: `${d.where.path}/condition` }, this.#conditions);
+      derived.set(name, Object.freeze({ index: derived.size, name, policy: d.policy, label: `derived role ${name}`, parents: new RoleMembership(parents, roleCount), parentIndexes: Object.freeze([...new Set(parents)]), condition }));
       compiledDerived.set(name, Object.freeze({ name, policy: d.policy, parentRoles: Object.freeze([...d.parentRoles]), condition: condition.info }));
     }
 
@@ -272,7 +282,7 @@ class PolicySetCompiler {
         }
         const name = `resources/${kind}/${rule.name}`;
         const granting = grant(regular);
-        const condition = rule.condition === undefined ? undefined : compileCondition(rule.condition, this.#limits, name, { ...where, path: `${path}/condition` });
+        const condition = rule.condition === undefined ? undefined : compileCondition(rule.condition, this.#limits, name, { ...where, path: `${path}/condition` }, this.#conditions);
         addDraft({
           order: order++,
           granting,
@@ -325,6 +335,7 @@ class PolicySetCompiler {
       }
       const built: RuntimeRule = Object.freeze({
         info,
+        label: info.name,
         order: draft.order,
         roles: granting.membership,
         roleIndexes: granting.indexes,
@@ -339,27 +350,31 @@ class PolicySetCompiler {
     };
 
     const kinds = new Map<string, KindPlan>();
+    const plans: ActionPlan[] = [];
+    const actionNumbers = new Map<string, number>();
+    for (const k of this.#kinds.values()) for (const action of k.actions) if (!actionNumbers.has(action)) actionNumbers.set(action, actionNumbers.size);
     const compiledKinds = new Map<string, CompiledResourceKind>();
     for (const [kind, k] of this.#kinds) {
       const fieldIndex = new Map(k.fields.map((field, i) => [field, i]));
       const actions = new Map<string, ActionPlan>();
       for (const [action, list] of drafts.get(kind) ?? []) {
         const scopes = scopeCoverage.get(`${kind}:${action}`) ?? new Set<string>();
-        actions.set(
+        const plan = buildActionPlan(
+          kind,
           action,
-          buildActionPlan(
-            kind,
-            action,
-            list.map((draft) => runtimeRule(draft, fieldIndex)),
-            scopes,
-          ),
+          list.map((draft) => runtimeRule(draft, fieldIndex)),
+          scopes,
+          plans.length * roleCount,
         );
+        plans.push(plan);
+        actions.set(action, plan);
       }
       kinds.set(
         kind,
         Object.freeze({
           kind,
           actions,
+          plansByAction: Array.from(actionNumbers.keys(), (action) => actions.get(action)),
           fieldIndex,
           fields: Object.freeze([...k.fields]),
           fieldDenied: Object.freeze(k.fields.map((field) => prebuiltDecision('field_not_allowed', version, undefined, undefined, field))),
@@ -380,12 +395,14 @@ class PolicySetCompiler {
     const index: RuntimeIndex = Object.freeze({
       version,
       kinds,
+      actionNumbers,
       roleIndex,
       roleNames: Object.freeze([...roleNames]),
       roleGlobal,
       ancestors: Object.freeze(ancestors),
       derived: Object.freeze([...derived.values()]),
       decisions,
+      verdicts: buildVerdictTable(plans, roleCount),
     });
     const documents: LoadedDocument[] = this.#documents.map(({ doc, source }) => Object.freeze({ name: doc.name, version: doc.version, source }));
     const digest = documentsDigest(this.#documents.map((d) => d.doc));
