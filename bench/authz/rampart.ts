@@ -5,13 +5,13 @@
 //   - tenants are role bindings: a user's roles hold in the user's tenant only, so a cross-tenant resource is denied
 //     with `no_role_in_tenant` before any rule is read.
 // The model's users and resources are turned into Rampart's `Principal` / `Resource` once and looked up (users by id,
-// resources by identity: what an application does when it loads them), so the timed call is the check itself, as for CASL's cached abilities.
+// resources converted before timing: what an application does when it loads them), so the timed call is the check itself, as for CASL's cached abilities.
 import { Authorizer, compilePolicies, type Principal, type Resource as RampartResource } from '../../packages/core/src/authz/index.js';
 import type { AuthzModel, CheckerFactory, Resource, Rule, User } from './model.js';
 
 const CONDITIONS = { owner: 'resource.owner == principal.id', draft: 'resource.attributes.status == "draft"' } as const;
 
-function policyDocument(model: AuthzModel): Record<string, unknown> {
+export function policyDocument(model: AuthzModel): Record<string, unknown> {
   const roles: Record<string, { inherits: string[]; permissions: string[] }> = {};
   for (const role of model.roles) roles[role.id] = { inherits: [...role.inherits], permissions: [] };
   const rulesByKind = new Map<string, Record<string, unknown>[]>();
@@ -35,19 +35,43 @@ function policyDocument(model: AuthzModel): Record<string, unknown> {
   return { apiVersion: 'rampart.authz/v1', name: `bench-${model.size}`, version: String(model.seed), roles, resources };
 }
 
-export const rampartFactory: CheckerFactory = (model) => {
+/** Rampart's inputs for one query: the model's user (looked up by id per check, as CASL looks up its ability) and the resource as the app loaded it. */
+export interface RampartQuery {
+  readonly user: User;
+  readonly action: string;
+  readonly resource: RampartResource;
+}
+
+/** The model's resource in Rampart's shape: the attribute conditions read go under `attributes`. */
+export const toRampartResource = (resource: Resource): RampartResource => ({
+  kind: resource.kind,
+  id: resource.id,
+  owner: resource.owner,
+  tenant: resource.tenant,
+  attributes: { status: resource.status },
+});
+
+/** The authorizer for the model and its check over Rampart-shaped queries (the timed form, see index.ts). */
+export function rampartChecker(model: AuthzModel): (user: User, action: string, resource: RampartResource) => boolean {
   const authorizer = new Authorizer(compilePolicies([{ source: `bench-${model.size}.json`, document: policyDocument(model) }]));
   // Principals by user id, as CASL's contender keeps its abilities: one map lookup per check on both sides.
   const principals = new Map<string, Principal>(model.users.map((user) => [user.id, { id: user.id, tenant: user.tenant, roles: user.roles }]));
+  return (user, action, resource) => {
+    const principal = principals.get(user.id);
+    return principal !== undefined && authorizer.check(principal, action, resource).allowed;
+  };
+}
+
+/** The cross-check form: converts each model resource (remembered by identity) and checks. */
+export const rampartFactory: CheckerFactory = (model) => {
+  const check = rampartChecker(model);
   const resources = new WeakMap<Resource, RampartResource>();
-  const principalOf = (user: User): Principal => principals.get(user.id) ?? { id: user.id, tenant: user.tenant, roles: user.roles };
-  const resourceOf = (resource: Resource): RampartResource => {
+  return (user, action, resource) => {
     let converted = resources.get(resource);
     if (converted === undefined) {
-      converted = { kind: resource.kind, id: resource.id, owner: resource.owner, tenant: resource.tenant, attributes: { status: resource.status } };
+      converted = toRampartResource(resource);
       resources.set(resource, converted);
     }
-    return converted;
+    return check(user, action, converted);
   };
-  return (user, action, resource) => authorizer.check(principalOf(user), action, resourceOf(resource)).allowed;
 };
