@@ -174,6 +174,47 @@ describe('decisions and reasons', () => {
     expect(authz.can(viewer, 'read', doc, at)).toBe(true);
   });
 
+  it('several roles: each role’s conditional rules are met in document order, as rule-by-rule evaluation meets them', () => {
+    const merged = compilePolicies([
+      {
+        source: 'merged.json',
+        document: {
+          apiVersion: 'rampart.authz/v1',
+          name: 'merged',
+          version: '1',
+          roles: { author: { permissions: [] }, reviewer: { permissions: [] }, reader: { permissions: ['doc:read'] } },
+          resources: {
+            doc: {
+              actions: ['read', 'edit'],
+              rules: [
+                { name: 'no-mfa-no-read', effect: 'deny', roles: ['author'], actions: ['read'], condition: '!request.mfa' },
+                { name: 'not-own-review', effect: 'deny', roles: ['reviewer'], actions: ['read'], condition: 'resource.owner == principal.id' },
+                { name: 'author-reads', effect: 'allow', roles: ['author'], actions: ['read'] },
+                { name: 'drafts', effect: 'allow', roles: ['author'], actions: ['edit'], condition: 'resource.attributes.draft == true' },
+                { name: 'own', effect: 'allow', roles: ['reviewer'], actions: ['edit'], condition: 'resource.owner == principal.id' },
+              ],
+            },
+          },
+        },
+      },
+    ]);
+    const tabulated = new Authorizer(merged);
+    const evaluated = new Authorizer(merged, { tabulate: false });
+    const both: Principal = { id: 'u', roles: ['author', 'reviewer', 'reader'] };
+    const cases: [string, Resource, CheckContext, string][] = [
+      ['read', { kind: 'doc', owner: 'u' }, { mfa: true }, 'resources/doc/not-own-review'],
+      ['read', { kind: 'doc', owner: 'u' }, { mfa: false }, 'resources/doc/no-mfa-no-read'],
+      ['read', { kind: 'doc', owner: 'v' }, { mfa: true }, 'roles/reader/doc:read'],
+      ['edit', { kind: 'doc', owner: 'u', attributes: { draft: false } }, {}, 'resources/doc/own'],
+      ['edit', { kind: 'doc', owner: 'v', attributes: { draft: true } }, {}, 'resources/doc/drafts'],
+    ];
+    for (const [action, resource, context, rule] of cases) {
+      expect(tabulated.check(both, action, resource, context).rule, `${action} ${JSON.stringify(resource)}`).toBe(rule);
+      expect(tabulated.check(both, action, resource, context)).toEqual(evaluated.check(both, action, resource, context));
+    }
+    expect(tabulated.check(both, 'edit', { kind: 'doc', owner: 'v', attributes: { draft: false } }).reason).toBe('no_rule_matched');
+  });
+
   it('refuses a policy set that compilePolicies did not build', () => {
     const copy: CompiledPolicySet = { ...set };
     expect(() => new Authorizer(copy)).toThrow(ConfigurationError);

@@ -129,6 +129,7 @@ export class Authorizer {
     if (state.boundCount === 0) return fixed.noRoleInTenant;
     const verdicts = this.#verdicts;
     let program: RoleProgram | undefined;
+    let several = false;
     if (fields === undefined && verdicts !== undefined) {
       if (state.boundCount === 1) {
         const code = verdicts.codes[plan.verdictRow + (state.bound[0] ?? 0)] ?? EVALUATE;
@@ -136,14 +137,17 @@ export class Authorizer {
         else if (code === NO_RULE) return fixed.noRuleMatched;
         else if (code !== EVALUATE) return verdicts.rules[code - 2]?.decision ?? fixed.noRuleMatched;
       } else {
-        const tabulated = tabulatedDecision(verdicts, plan.verdictRow, state, fixed.noRuleMatched);
-        if (tabulated !== undefined) return tabulated;
+        several = true;
       }
     }
     state.begin(principal, resource, action, context);
 
     let rule: RuntimeRule | undefined;
     try {
+      if (several && verdicts !== undefined) {
+        const merged = multiRoleDecision(verdicts, plan.verdictRow, state, fixed.noRuleMatched);
+        if (merged !== undefined) return merged;
+      }
       if (program !== undefined) {
         const denies = program.denies;
         for (let i = 0; i < denies.length; i += 1) {
@@ -184,7 +188,10 @@ export class Authorizer {
         fixed.noRuleMatched,
       );
     } catch (error) {
-      if (error instanceof AuthzEvaluationError) return conditionErrorDecision(index.version, rule?.info.policy, rule?.info.name, error);
+      if (error instanceof AuthzEvaluationError) {
+        const failed = rule ?? state.evaluating;
+        return conditionErrorDecision(index.version, failed?.info.policy, failed?.info.name, error);
+      }
       throw error;
     }
   }
@@ -198,29 +205,90 @@ function coversAction(plan: ActionPlan, scopes: readonly string[]): boolean {
   return false;
 }
 
+/** Appends `rules` to `list` from `count` on; returns the new count. */
+function append(list: RuntimeRule[], count: number, rules: readonly RuntimeRule[]): number {
+  let n = count;
+  for (let i = 0; i < rules.length; i += 1) {
+    const rule = rules[i];
+    if (rule !== undefined) list[n++] = rule;
+  }
+  return n;
+}
+
+/** Sorts the first `count` rules of `list` into evaluation (document) order: insertion sort, the lists are a few rules long. */
+function sortByOrder(list: RuntimeRule[], count: number): void {
+  for (let i = 1; i < count; i += 1) {
+    const rule = list[i];
+    if (rule === undefined) continue;
+    let j = i - 1;
+    for (; j >= 0 && (list[j]?.order ?? 0) > rule.order; j -= 1) list[j + 1] = list[j] ?? rule;
+    list[j + 1] = rule;
+  }
+}
+
+/** The first of the first `count` rules of `list` (in order, repeats skipped) whose roles and condition hold. */
+function firstHolding(list: RuntimeRule[], count: number, state: CheckState): RuntimeRule | undefined {
+  let previous: RuntimeRule | undefined;
+  for (let i = 0; i < count; i += 1) {
+    const rule = list[i];
+    if (rule === undefined || rule === previous) continue;
+    previous = rule;
+    state.evaluating = rule;
+    if (holds(rule, state)) return rule;
+  }
+  return undefined;
+}
+
 /**
- * The decision from the verdict table for several bound roles when every one has a verdict, else `undefined`
- * (evaluate the rules): the earliest deny any of them meets, else the earliest allow — what the rule loop would find,
- * since a tabulated role can meet no conditional rule before its verdict.
+ * Several bound roles, no fields: the union of what each role's table entry can meet — the denies in document order
+ * (the first that holds decides), then the earliest unconditional allow, then the conditional allows in order — which
+ * is what the rule loop finds, since no role meets a rule outside its entry. `undefined` when a role has no entry
+ * (evaluate the plan). Call after `state.begin()`; `state.evaluating` names the rule whose condition is running.
  */
-function tabulatedDecision(verdicts: VerdictTable, row: number, state: CheckState, noRule: Decision): Decision | undefined {
+function multiRoleDecision(verdicts: VerdictTable, row: number, state: CheckState, noRule: Decision): Decision | undefined {
   const codes = verdicts.codes;
   const bound = state.bound;
-  let deny: RuntimeRule | undefined;
+  const denies = state.denyCandidates;
+  let denyCount = 0;
   let allow: RuntimeRule | undefined;
+  let conditional = false;
   for (let i = 0; i < state.boundCount; i += 1) {
     const code = codes[row + (bound[i] ?? 0)] ?? EVALUATE;
-    if (code === EVALUATE || code >= PROGRAM) return undefined;
+    if (code === EVALUATE) return undefined;
     if (code === NO_RULE) continue;
+    if (code >= PROGRAM) {
+      const program = verdicts.programs[code - PROGRAM];
+      if (program === undefined) return undefined;
+      denyCount = append(denies, denyCount, program.denies);
+      const first = program.allow;
+      if (first !== undefined) {
+        if (allow === undefined || first.order < allow.order) allow = first;
+      } else if (program.allows.length > 0) {
+        conditional = true;
+      }
+      continue;
+    }
     const rule = verdicts.rules[code - 2];
     if (rule === undefined) return undefined;
-    if (!rule.decision.allowed) {
-      if (deny === undefined || rule.order < deny.order) deny = rule;
-    } else if (allow === undefined || rule.order < allow.order) {
-      allow = rule;
-    }
+    if (!rule.decision.allowed) denies[denyCount++] = rule;
+    else if (allow === undefined || rule.order < allow.order) allow = rule;
   }
-  return (deny ?? allow)?.decision ?? noRule;
+  if (denyCount > 0) {
+    sortByOrder(denies, denyCount);
+    const deny = firstHolding(denies, denyCount, state);
+    if (deny !== undefined) return deny.decision;
+  }
+  if (allow !== undefined) return allow.decision;
+  if (!conditional) return noRule;
+  const allows = state.allowCandidates;
+  let allowCount = 0;
+  for (let i = 0; i < state.boundCount; i += 1) {
+    const code = codes[row + (bound[i] ?? 0)] ?? EVALUATE;
+    const program = code >= PROGRAM ? verdicts.programs[code - PROGRAM] : undefined;
+    if (program !== undefined) allowCount = append(allows, allowCount, program.allows);
+  }
+  sortByOrder(allows, allowCount);
+  return firstHolding(allows, allowCount, state)?.decision ?? noRule;
 }
 
 /** Whether the principal satisfies the rule's roles (regular, `*`, or derived) and its condition holds. */

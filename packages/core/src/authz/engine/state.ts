@@ -2,7 +2,7 @@ import type { Clock } from '../../clock.js';
 import { buildActivation, type ConditionFrame } from '../cel/frame.js';
 import type { RootVariable } from '../cel/variables.js';
 import type { CheckContext, Principal, Resource } from '../model.js';
-import type { RuntimeDerivedRole, RuntimeIndex } from './runtime-index.js';
+import type { RuntimeDerivedRole, RuntimeIndex, RuntimeRule } from './runtime-index.js';
 
 /** Most role names a principal may carry in one list; more is a malformed request, not a bigger loop. */
 export const MAX_BOUND_ROLES = 1000;
@@ -20,6 +20,11 @@ export class CheckState implements ConditionFrame {
   action = '';
   context: CheckContext | undefined;
   readonly checkedInputs: unknown[] = [];
+  /** Scratch lists of the several-roles path (engine/authorizer.ts). */
+  readonly denyCandidates: RuntimeRule[] = [];
+  readonly allowCandidates: RuntimeRule[] = [];
+  /** The rule whose condition the several-roles path is evaluating, for the `condition_error` decision. */
+  evaluating: RuntimeRule | undefined;
   /** Role indexes bound in the resource's tenant (duplicates possible, harmless). */
   bound = new Int32Array(16);
   boundCount = 0;
@@ -54,6 +59,7 @@ export class CheckState implements ConditionFrame {
     this.#nowMs = NOT_YET;
     this.#activation = undefined;
     this.#effective = undefined;
+    this.evaluating = undefined;
     if (this.checkedInputs.length > 0) this.checkedInputs.length = 0;
     this.stamp = this.stamp === 0xffffffff ? 1 : this.stamp + 1;
     if (this.stamp === 1) {
