@@ -215,6 +215,46 @@ describe('decisions and reasons', () => {
     expect(tabulated.check(both, 'edit', { kind: 'doc', owner: 'v', attributes: { draft: false } }).reason).toBe('no_rule_matched');
   });
 
+  it('a rule reached only through a derived role applies only when the derived role holds, tabulated or not', () => {
+    const derived = compilePolicies([
+      {
+        source: 'derived.json',
+        document: {
+          apiVersion: 'rampart.authz/v1',
+          name: 'derived',
+          version: '1',
+          roles: { member: { permissions: ['doc:read', 'doc:edit'] }, other: { permissions: [] } },
+          derivedRoles: { owner: { parentRoles: ['member'], condition: 'resource.owner == principal.id' } },
+          resources: {
+            doc: {
+              actions: ['read', 'edit'],
+              rules: [
+                { name: 'owner-no-mfa', effect: 'deny', roles: ['owner'], actions: ['read'], condition: '!request.mfa' },
+                { name: 'owner-drafts', effect: 'allow', roles: ['owner'], actions: ['edit'], condition: 'resource.attributes.draft == true' },
+              ],
+            },
+          },
+        },
+      },
+    ]);
+    const tabulated = new Authorizer(derived);
+    const evaluated = new Authorizer(derived, { tabulate: false });
+    for (const roles of [['member'], ['member', 'other']]) {
+      const principal: Principal = { id: 'u', roles };
+      const cases: [string, Resource, CheckContext, string][] = [
+        ['read', { kind: 'doc', owner: 'u' }, { mfa: false }, 'resources/doc/owner-no-mfa'],
+        ['read', { kind: 'doc', owner: 'v' }, { mfa: false }, 'roles/member/doc:read'],
+        ['read', { kind: 'doc', owner: 'u' }, { mfa: true }, 'roles/member/doc:read'],
+      ];
+      for (const [action, resource, context, rule] of cases) {
+        expect(tabulated.check(principal, action, resource, context).rule, `${roles.join('+')} ${action} ${resource.owner ?? ''}`).toBe(rule);
+        expect(tabulated.check(principal, action, resource, context)).toEqual(evaluated.check(principal, action, resource, context));
+      }
+    }
+    const other: Principal = { id: 'u', roles: ['other'] };
+    expect(tabulated.check(other, 'edit', { kind: 'doc', owner: 'u', attributes: { draft: true } }).reason).toBe('no_rule_matched');
+  });
+
   it('refuses a policy set that compilePolicies did not build', () => {
     const copy: CompiledPolicySet = { ...set };
     expect(() => new Authorizer(copy)).toThrow(ConfigurationError);

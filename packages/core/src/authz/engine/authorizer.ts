@@ -9,7 +9,7 @@ import { conditionErrorDecision, withTiming } from './decision.js';
 import { explainCheck, type Explanation } from './explain.js';
 import type { ActionPlan, KindPlan, RuntimeIndex, RuntimeRule } from './runtime-index.js';
 import { CheckState } from './state.js';
-import { EVALUATE, NO_RULE, PROGRAM, type RoleProgram, type VerdictTable } from './verdicts.js';
+import { DIRECT_BITS, EVALUATE, NO_RULE, type RoleProgram, type VerdictTable } from './verdicts.js';
 
 export interface AuthorizerOptions {
   /**
@@ -133,7 +133,7 @@ export class Authorizer {
     if (fields === undefined && verdicts !== undefined) {
       if (state.boundCount === 1) {
         const code = verdicts.codes[plan.verdictRow + (state.bound[0] ?? 0)] ?? EVALUATE;
-        if (code >= PROGRAM) program = verdicts.programs[code - PROGRAM];
+        if (code >= verdicts.programBase) program = verdicts.programs[code - verdicts.programBase];
         else if (code === NO_RULE) return fixed.noRuleMatched;
         else if (code !== EVALUATE) return verdicts.rules[code - 2]?.decision ?? fixed.noRuleMatched;
       } else {
@@ -149,16 +149,17 @@ export class Authorizer {
         if (merged !== undefined) return merged;
       }
       if (program !== undefined) {
+        // Rules the role meets directly need only their condition; the others (derived roles) are checked in full.
         const denies = program.denies;
         for (let i = 0; i < denies.length; i += 1) {
           rule = denies[i];
-          if (rule !== undefined && holds(rule, state)) return rule.decision;
+          if (rule !== undefined && (i < DIRECT_BITS && ((program.denyDirect >> i) & 1) === 1 ? conditionHolds(rule, state) : holds(rule, state))) return rule.decision;
         }
         if (program.allow !== undefined) return program.allow.decision;
         const allows = program.allows;
         for (let i = 0; i < allows.length; i += 1) {
           rule = allows[i];
-          if (rule !== undefined && holds(rule, state)) return rule.decision;
+          if (rule !== undefined && (i < DIRECT_BITS && ((program.allowDirect >> i) & 1) === 1 ? conditionHolds(rule, state) : holds(rule, state))) return rule.decision;
         }
         return fixed.noRuleMatched;
       }
@@ -205,36 +206,52 @@ function coversAction(plan: ActionPlan, scopes: readonly string[]): boolean {
   return false;
 }
 
-/** Appends `rules` to `list` from `count` on; returns the new count. */
-function append(list: RuntimeRule[], count: number, rules: readonly RuntimeRule[]): number {
+/**
+ * Appends `rules` to `list` from `count` on, and in `direct` whether the role meets each directly (bit `i` of
+ * `directMask`); returns the new count.
+ */
+function append(list: RuntimeRule[], direct: number[], count: number, rules: readonly RuntimeRule[], directMask: number): number {
   let n = count;
   for (let i = 0; i < rules.length; i += 1) {
     const rule = rules[i];
-    if (rule !== undefined) list[n++] = rule;
+    if (rule === undefined) continue;
+    direct[n] = i < DIRECT_BITS ? (directMask >> i) & 1 : 0;
+    list[n++] = rule;
   }
   return n;
 }
 
-/** Sorts the first `count` rules of `list` into evaluation (document) order: insertion sort, the lists are a few rules long. */
-function sortByOrder(list: RuntimeRule[], count: number): void {
+/**
+ * Sorts the first `count` rules of `list` (and their `direct` flags) into evaluation (document) order: insertion
+ * sort, the lists are a few rules long.
+ */
+function sortByOrder(list: RuntimeRule[], direct: number[], count: number): void {
   for (let i = 1; i < count; i += 1) {
     const rule = list[i];
+    const flag = direct[i] ?? 0;
     if (rule === undefined) continue;
     let j = i - 1;
-    for (; j >= 0 && (list[j]?.order ?? 0) > rule.order; j -= 1) list[j + 1] = list[j] ?? rule;
+    for (; j >= 0 && (list[j]?.order ?? 0) > rule.order; j -= 1) {
+      list[j + 1] = list[j] ?? rule;
+      direct[j + 1] = direct[j] ?? 0;
+    }
     list[j + 1] = rule;
+    direct[j + 1] = flag;
   }
 }
 
-/** The first of the first `count` rules of `list` (in order, repeats skipped) whose roles and condition hold. */
-function firstHolding(list: RuntimeRule[], count: number, state: CheckState): RuntimeRule | undefined {
+/**
+ * The first of the first `count` rules of `list` (in order, repeats skipped) that holds: its condition alone where a
+ * bound role meets it directly, roles and condition otherwise. Either check is exact for a repeat's other flag too.
+ */
+function firstHolding(list: RuntimeRule[], direct: number[], count: number, state: CheckState): RuntimeRule | undefined {
   let previous: RuntimeRule | undefined;
   for (let i = 0; i < count; i += 1) {
     const rule = list[i];
     if (rule === undefined || rule === previous) continue;
     previous = rule;
     state.evaluating = rule;
-    if (holds(rule, state)) return rule;
+    if (direct[i] === 1 ? conditionHolds(rule, state) : holds(rule, state)) return rule;
   }
   return undefined;
 }
@@ -249,6 +266,7 @@ function multiRoleDecision(verdicts: VerdictTable, row: number, state: CheckStat
   const codes = verdicts.codes;
   const bound = state.bound;
   const denies = state.denyCandidates;
+  const direct = state.candidateDirect;
   let denyCount = 0;
   let allow: RuntimeRule | undefined;
   let conditional = false;
@@ -256,10 +274,10 @@ function multiRoleDecision(verdicts: VerdictTable, row: number, state: CheckStat
     const code = codes[row + (bound[i] ?? 0)] ?? EVALUATE;
     if (code === EVALUATE) return undefined;
     if (code === NO_RULE) continue;
-    if (code >= PROGRAM) {
-      const program = verdicts.programs[code - PROGRAM];
+    if (code >= verdicts.programBase) {
+      const program = verdicts.programs[code - verdicts.programBase];
       if (program === undefined) return undefined;
-      denyCount = append(denies, denyCount, program.denies);
+      denyCount = append(denies, direct, denyCount, program.denies, program.denyDirect);
       const first = program.allow;
       if (first !== undefined) {
         if (allow === undefined || first.order < allow.order) allow = first;
@@ -270,12 +288,15 @@ function multiRoleDecision(verdicts: VerdictTable, row: number, state: CheckStat
     }
     const rule = verdicts.rules[code - 2];
     if (rule === undefined) return undefined;
-    if (!rule.decision.allowed) denies[denyCount++] = rule;
+    if (!rule.decision.allowed) {
+      direct[denyCount] = 1;
+      denies[denyCount++] = rule;
+    }
     else if (allow === undefined || rule.order < allow.order) allow = rule;
   }
   if (denyCount > 0) {
-    sortByOrder(denies, denyCount);
-    const deny = firstHolding(denies, denyCount, state);
+    sortByOrder(denies, direct, denyCount);
+    const deny = firstHolding(denies, direct, denyCount, state);
     if (deny !== undefined) return deny.decision;
   }
   if (allow !== undefined) return allow.decision;
@@ -284,11 +305,11 @@ function multiRoleDecision(verdicts: VerdictTable, row: number, state: CheckStat
   let allowCount = 0;
   for (let i = 0; i < state.boundCount; i += 1) {
     const code = codes[row + (bound[i] ?? 0)] ?? EVALUATE;
-    const program = code >= PROGRAM ? verdicts.programs[code - PROGRAM] : undefined;
-    if (program !== undefined) allowCount = append(allows, allowCount, program.allows);
+    const program = code >= verdicts.programBase ? verdicts.programs[code - verdicts.programBase] : undefined;
+    if (program !== undefined) allowCount = append(allows, direct, allowCount, program.allows, program.allowDirect);
   }
-  sortByOrder(allows, allowCount);
-  return firstHolding(allows, allowCount, state)?.decision ?? noRule;
+  sortByOrder(allows, direct, allowCount);
+  return firstHolding(allows, direct, allowCount, state)?.decision ?? noRule;
 }
 
 /** Whether the principal satisfies the rule's roles (regular, `*`, or derived) and its condition holds. */
@@ -314,6 +335,11 @@ export function holds(rule: RuntimeRule, state: CheckState): boolean {
     }
   }
   if (!applies) return false;
+  return conditionHolds(rule, state);
+}
+
+/** The rule's condition alone (for a rule whose roles are known to be satisfied). */
+function conditionHolds(rule: RuntimeRule, state: CheckState): boolean {
   return rule.condition === undefined || rule.condition.evaluate(state, rule.label);
 }
 

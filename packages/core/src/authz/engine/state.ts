@@ -23,6 +23,8 @@ export class CheckState implements ConditionFrame {
   /** Scratch lists of the several-roles path (engine/authorizer.ts). */
   readonly denyCandidates: RuntimeRule[] = [];
   readonly allowCandidates: RuntimeRule[] = [];
+  /** By position in the candidate list being evaluated: 1 when a bound role meets the rule directly. */
+  readonly candidateDirect: number[] = [];
   /** The rule whose condition the several-roles path is evaluating, for the `condition_error` decision. */
   evaluating: RuntimeRule | undefined;
   /** Role indexes bound in the resource's tenant (duplicates possible, harmless). */

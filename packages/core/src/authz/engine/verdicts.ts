@@ -11,11 +11,15 @@ import type { RuntimeRule } from './runtime-index.js';
  * meet, in evaluation order, so a conditional check of a large policy set touches two or three rules, not the plan's.
  *
  * Codes: {@link EVALUATE} (0) — evaluate the rules; {@link NO_RULE} (1) — no rule can apply; `k + 2` — the rule
- * `rules[k]` decides; `PROGRAM + k` — run `programs[k]` (single bound role only; with several, evaluate).
+ * `rules[k]` decides; `programBase + k` — run `programs[k]`. The table is a `Uint16Array` when the codes fit (half
+ * the cache footprint), else a `Uint32Array`.
  */
 export const EVALUATE = 0;
 export const NO_RULE = 1;
-export const PROGRAM = 0x80000000;
+/** Programs are numbered from here while the table is built, then renumbered from `programBase`. */
+const PROGRAM_TAG = 0x80000000;
+/** Rules past this position in a program list are always checked in full (roles, then condition). */
+export const DIRECT_BITS = 31;
 
 /**
  * What a check with one bound role and no fields evaluates, in this order: the denies it can meet (the first that
@@ -26,6 +30,14 @@ export interface RoleProgram {
   readonly denies: readonly RuntimeRule[];
   readonly allow: RuntimeRule | undefined;
   readonly allows: readonly RuntimeRule[];
+  /**
+   * Bit `i` set: the role meets `denies[i]` directly (its own role or `*`), so only the rule's condition needs
+   * checking, not the role tables; clear: through a derived role, checked in full. Positions ≥ {@link DIRECT_BITS}
+   * are always checked in full.
+   */
+  readonly denyDirect: number;
+  /** The same for `allows`. */
+  readonly allowDirect: number;
 }
 
 /** Largest table (plans × roles) built; beyond it checks evaluate rules, and memory stays linear in the policies. */
@@ -33,8 +45,10 @@ export const MAX_VERDICT_ENTRIES = 1 << 22;
 
 export interface VerdictTable {
   /** `codes[plan.verdictRow + role]`. */
-  readonly codes: Uint32Array;
+  readonly codes: Uint16Array | Uint32Array;
   readonly rules: readonly RuntimeRule[];
+  /** Codes from here on name programs. */
+  readonly programBase: number;
   readonly programs: readonly RoleProgram[];
 }
 
@@ -120,18 +134,26 @@ export function buildVerdictTable(plans: readonly { readonly denies: readonly Ru
     for (let role = 0; role < roleCount; role += 1) {
       if (row[role] !== EVALUATE) continue;
       const program = programOf(plan, role);
-      const key = [...program.denies, program.allow, ...program.allows].map((rule) => (rule === undefined ? '-' : ruleCode(rule))).join(',');
+      const listed = [...program.denies, program.allow, ...program.allows].map((rule) => (rule === undefined ? '-' : ruleCode(rule)));
+      const key = `${listed.join(',')}/${program.denyDirect}/${program.allowDirect}`;
       let number = byKey.get(key);
       if (number === undefined) {
         number = programs.length;
         programs.push(program);
         byKey.set(key, number);
       }
-      row[role] = PROGRAM + number;
+      row[role] = PROGRAM_TAG + number;
     }
     codes.set(row, p * roleCount);
   });
-  return { codes, rules, programs };
+  const programBase = rules.length + 2;
+  const compact = programBase + programs.length <= 0xffff;
+  const table = compact ? new Uint16Array(codes.length) : codes;
+  for (let i = 0; i < codes.length; i += 1) {
+    const code = codes[i] ?? EVALUATE;
+    table[i] = code >= PROGRAM_TAG ? programBase + (code - PROGRAM_TAG) : code;
+  }
+  return { codes: table, rules, programBase, programs };
 }
 
 /** How a check with only `role` bound can meet `rule`: through the role (or `*`), only through a derived role, or not. */
@@ -143,14 +165,17 @@ function reaches(rule: RuntimeRule, role: number): 'direct' | 'derived' | undefi
 /** The rules a check with only `role` bound (and no fields) can meet, as the evaluation meets them. */
 function programOf(plan: { readonly denies: readonly RuntimeRule[]; readonly allows: readonly RuntimeRule[] }, role: number): RoleProgram {
   const denies: RuntimeRule[] = [];
+  let denyDirect = 0;
   for (const deny of plan.denies) {
     const how = reaches(deny, role);
     if (how === undefined) continue;
+    if (how === 'direct' && denies.length < DIRECT_BITS) denyDirect |= 1 << denies.length;
     denies.push(deny);
-    if (how === 'direct' && deny.condition === undefined) return { denies, allow: undefined, allows: [] };
+    if (how === 'direct' && deny.condition === undefined) return { denies, allow: undefined, allows: [], denyDirect, allowDirect: 0 };
   }
   let allow: RuntimeRule | undefined;
   const allows: RuntimeRule[] = [];
+  let allowDirect = 0;
   for (const rule of plan.allows) {
     if (rule.fields !== undefined) continue;
     const how = reaches(rule, role);
@@ -158,8 +183,9 @@ function programOf(plan: { readonly denies: readonly RuntimeRule[]; readonly all
     if (how === 'direct' && rule.condition === undefined) {
       allow ??= rule;
     } else {
+      if (how === 'direct' && allows.length < DIRECT_BITS) allowDirect |= 1 << allows.length;
       allows.push(rule);
     }
   }
-  return { denies, allow, allows: allow === undefined ? allows : [] };
+  return allow === undefined ? { denies, allow, allows, denyDirect, allowDirect } : { denies, allow, allows: [], denyDirect, allowDirect: 0 };
 }
