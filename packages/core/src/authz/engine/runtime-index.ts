@@ -113,6 +113,18 @@ export interface RuntimeIndex {
   readonly kinds: ReadonlyMap<string, KindPlan>;
   /** Every action name of every kind → its number in `KindPlan.plansByAction`. */
   readonly actionNumbers: ReadonlyMap<string, number>;
+  /** Kind name → its number in `kindList`. */
+  readonly kindNumbers: ReadonlyMap<string, number>;
+  readonly kindList: readonly KindPlan[];
+  /** Every plan, numbered; `plans[n].verdictRow === n × roleCount`. */
+  readonly plans: readonly ActionPlan[];
+  /**
+   * `planNumbers[kindNumber × actionNumbers.size + actionNumber]`: the plan's number, or -1 when the kind lacks the
+   * action. A check that names no fields or scopes reaches the verdict table through this and two hot maps, without
+   * touching the kind's or the plan's objects.
+   */
+  readonly planNumbers: Int32Array;
+  readonly roleCount: number;
   readonly roleIndex: ReadonlyMap<string, number>;
   readonly roleNames: readonly string[];
   /** By role index: 1 when the role may be bound globally. */

@@ -1,3 +1,4 @@
+import type { Decision } from '../model.js';
 import type { RuntimeRule } from './runtime-index.js';
 
 /**
@@ -47,6 +48,8 @@ export interface VerdictTable {
   /** `codes[plan.verdictRow + role]`. */
   readonly codes: Uint16Array | Uint32Array;
   readonly rules: readonly RuntimeRule[];
+  /** `rules[k].decision`, one load closer to the check that only returns it. */
+  readonly decisions: readonly Decision[];
   /** Codes from here on name programs. */
   readonly programBase: number;
   readonly programs: readonly RoleProgram[];
@@ -153,7 +156,7 @@ export function buildVerdictTable(plans: readonly { readonly denies: readonly Ru
     const code = codes[i] ?? EVALUATE;
     table[i] = code >= PROGRAM_TAG ? programBase + (code - PROGRAM_TAG) : code;
   }
-  return { codes: table, rules, programBase, programs };
+  return { codes: table, rules, decisions: rules.map((rule) => rule.decision), programBase, programs };
 }
 
 /** How a check with only `role` bound can meet `rule`: through the role (or `*`), only through a derived role, or not. */

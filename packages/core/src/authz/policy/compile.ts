@@ -392,10 +392,23 @@ class PolicySetCompiler {
       );
     }
 
+    const kindList = [...kinds.values()];
+    const planNumberOf = new Map(plans.map((plan, n) => [plan, n]));
+    const planNumbers = new Int32Array(kindList.length * actionNumbers.size).fill(-1);
+    kindList.forEach((kindPlan, k) => {
+      kindPlan.plansByAction.forEach((plan, a) => {
+        if (plan !== undefined) planNumbers[k * actionNumbers.size + a] = planNumberOf.get(plan) ?? -1;
+      });
+    });
     const index: RuntimeIndex = Object.freeze({
       version,
       kinds,
       actionNumbers,
+      kindNumbers: new Map(kindList.map((kindPlan, k) => [kindPlan.kind, k])),
+      kindList,
+      plans,
+      planNumbers,
+      roleCount,
       roleIndex,
       roleNames: Object.freeze([...roleNames]),
       roleGlobal,
