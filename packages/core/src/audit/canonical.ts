@@ -1,0 +1,172 @@
+import canonicalize from 'canonicalize';
+import type { SecurityEvent } from '../events.js';
+import { AuditError } from './errors.js';
+
+/** A JSON value as RFC 8785 sees it. */
+export type JsonValue = null | boolean | number | string | readonly JsonValue[] | { readonly [key: string]: JsonValue };
+
+/** A {@link SecurityEvent} as plain JSON: `at` is an ISO 8601 string. */
+export interface AuditEventJson {
+  readonly type: string;
+  readonly at: string;
+  readonly subject?: string;
+  readonly attributes?: Readonly<Record<string, string | number | boolean>>;
+}
+
+/** One audit entry: what is hashed, chained and signed. */
+export interface AuditEntry {
+  readonly seq: number;
+  /** When the log accepted the entry (ISO 8601). */
+  readonly at: string;
+  readonly event: AuditEventJson;
+}
+
+const MAX_DEPTH = 32;
+
+function hasLoneSurrogate(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code >= 0xd800 && code <= 0xdbff) {
+      const next = i + 1 < text.length ? text.charCodeAt(i + 1) : 0;
+      if (next < 0xdc00 || next > 0xdfff) return true;
+      i++;
+    } else if (code >= 0xdc00 && code <= 0xdfff) {
+      return true;
+    }
+  }
+  return false;
+}
+
+function refuse(path: string, why: string): never {
+  throw new AuditError('AUDIT_UNREPRESENTABLE', `value at ${path} ${why}`);
+}
+
+/** Walks the value before canonicalize sees it: canonicalize silently drops `undefined`, calls `toJSON` and throws
+ * untyped errors, each of which would make the hashed bytes differ from what the caller thinks was logged. */
+function check(value: unknown, path: string, depth: number, stack: Set<object>): void {
+  switch (typeof value) {
+    case 'string':
+      if (hasLoneSurrogate(value)) refuse(path, 'holds a lone surrogate (not representable in UTF-8)');
+      return;
+    case 'number':
+      if (!Number.isFinite(value)) refuse(path, 'is not a finite number');
+      return;
+    case 'boolean':
+      return;
+    case 'object': {
+      if (value === null) return;
+      if (depth >= MAX_DEPTH) refuse(path, `is nested deeper than ${MAX_DEPTH}`);
+      if (stack.has(value)) refuse(path, 'is a cycle');
+      stack.add(value);
+      if (Array.isArray(value)) {
+        for (let i = 0; i < value.length; i++) {
+          if (!(i in value)) refuse(`${path}[${i}]`, 'is a hole');
+          check(value[i], `${path}[${i}]`, depth + 1, stack);
+        }
+      } else {
+        const proto: unknown = Object.getPrototypeOf(value);
+        if (proto !== Object.prototype && proto !== null) refuse(path, 'is not a plain object');
+        if (Object.getOwnPropertySymbols(value).length > 0) refuse(path, 'has symbol keys');
+        for (const [key, child] of Object.entries(value)) {
+          if (hasLoneSurrogate(key)) refuse(path, 'has a key with a lone surrogate');
+          check(child, `${path}.${key}`, depth + 1, stack);
+        }
+      }
+      stack.delete(value);
+      return;
+    }
+    default:
+      refuse(path, `is ${typeof value === 'undefined' ? 'undefined' : `a ${typeof value}`}`);
+  }
+}
+
+/**
+ * RFC 8785 (JCS) canonical JSON of `value`, through the `canonicalize` package. Refuses, with
+ * `AUDIT_UNREPRESENTABLE`, anything JSON cannot carry exactly, so two parties hashing the same logical value always
+ * hash the same bytes and no value is silently altered on the way into the log.
+ */
+export function canonicalJson(value: unknown): string {
+  check(value, '$', 0, new Set());
+  let text: string | undefined;
+  try {
+    text = canonicalize(value);
+  } catch (cause) {
+    throw new AuditError('AUDIT_UNREPRESENTABLE', 'value cannot be canonicalised', { cause });
+  }
+  if (text === undefined) throw new AuditError('AUDIT_UNREPRESENTABLE', 'value has no JSON form');
+  return text;
+}
+
+/**
+ * Converts a {@link SecurityEvent} to plain JSON, rejecting an invalid `at` and any attribute that is not a string,
+ * finite number or boolean, so what is hashed is exactly what an auditor reads back.
+ */
+export function eventToJson(event: SecurityEvent): AuditEventJson {
+  const at: unknown = event.at;
+  if (!(at instanceof Date) || !Number.isFinite(at.getTime())) throw new AuditError('AUDIT_UNREPRESENTABLE', 'event.at is not a valid Date');
+  const json: { type: string; at: string; subject?: string; attributes?: Record<string, string | number | boolean> } = {
+    type: event.type,
+    at: at.toISOString(),
+  };
+  if (event.subject !== undefined) json.subject = event.subject;
+  if (event.attributes !== undefined) json.attributes = { ...event.attributes };
+  assertEventShape(json, 'event');
+  check(json, 'event', 0, new Set());
+  return json;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function assertEventShape(value: unknown, where: string): asserts value is AuditEventJson {
+  const bad = (why: string): never => {
+    throw new AuditError(where === 'event' ? 'AUDIT_UNREPRESENTABLE' : 'AUDIT_MALFORMED_ENTRY', `${where} ${why}`);
+  };
+  if (!isRecord(value)) return bad('is not an object');
+  for (const key of Object.keys(value)) if (!['type', 'at', 'subject', 'attributes'].includes(key)) bad(`has unknown field ${JSON.stringify(key)}`);
+  if (typeof value.type !== 'string' || value.type === '') bad('.type is not a non-empty string');
+  if (typeof value.at !== 'string') bad('.at is not a string');
+  if ('subject' in value && typeof value.subject !== 'string') bad('.subject is not a string');
+  if ('attributes' in value) {
+    const attributes = value.attributes;
+    if (!isRecord(attributes)) return bad('.attributes is not an object');
+    for (const [key, v] of Object.entries(attributes)) {
+      if (typeof v !== 'string' && typeof v !== 'boolean' && !(typeof v === 'number' && Number.isFinite(v))) {
+        bad(`.attributes.${key} is not a string, finite number or boolean`);
+      }
+    }
+  }
+}
+
+/** The canonical text of an entry: the exact bytes behind its leaf hash. */
+export function canonicalEntry(entry: AuditEntry): string {
+  if (!Number.isSafeInteger(entry.seq) || entry.seq < 0) throw new AuditError('AUDIT_UNREPRESENTABLE', 'entry.seq is not a non-negative safe integer');
+  return canonicalJson({ seq: entry.seq, at: entry.at, event: entry.event });
+}
+
+/**
+ * Parses stored canonical text back into an entry and refuses it unless it is well-shaped and byte-for-byte canonical,
+ * so an edit that keeps the JSON meaning (reordered keys, added whitespace, a duplicate key) is still an edit.
+ */
+export function parseCanonicalEntry(text: string): AuditEntry {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (cause) {
+    throw new AuditError('AUDIT_MALFORMED_ENTRY', 'entry is not JSON', { cause });
+  }
+  if (!isRecord(parsed) || Object.keys(parsed).length !== 3 || !Number.isSafeInteger(parsed.seq) || typeof parsed.at !== 'string') {
+    throw new AuditError('AUDIT_MALFORMED_ENTRY', 'entry is not { seq, at, event }');
+  }
+  assertEventShape(parsed.event, 'entry.event');
+  const entry: AuditEntry = { seq: parsed.seq as number, at: parsed.at, event: parsed.event };
+  let again: string;
+  try {
+    again = canonicalEntry(entry);
+  } catch (cause) {
+    throw new AuditError('AUDIT_MALFORMED_ENTRY', 'entry cannot be canonicalised', { cause });
+  }
+  if (again !== text) throw new AuditError('AUDIT_MALFORMED_ENTRY', 'entry is not in canonical form');
+  return entry;
+}

@@ -1,0 +1,78 @@
+import { createHash, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
+import { ConfigurationError } from '../errors.js';
+import { canonicalJson } from './canonical.js';
+import { fromHex, toHex } from './hash.js';
+
+/**
+ * A signed tree head: the log operator's signed statement "my log had `treeSize` entries with Merkle root `rootHash`
+ * at `at`". Kept outside the database too, it pins history: any later rewrite of entries below `treeSize` changes the
+ * root, and the attacker cannot sign a new head without the private key.
+ */
+export interface SignedTreeHead {
+  readonly treeSize: number;
+  /** RFC 9162 MTH, lower-case hex. */
+  readonly rootHash: string;
+  /** ISO 8601 time of signing. */
+  readonly at: string;
+  /** {@link keyIdOf} the signing key. */
+  readonly keyId: string;
+  /** Ed25519 signature over {@link treeHeadMessage}, base64url. */
+  readonly signature: string;
+}
+
+/** Holds the Ed25519 private key that signs checkpoints, and its key id. */
+export interface CheckpointSigner {
+  readonly privateKey: KeyObject;
+  readonly keyId: string;
+}
+
+/** Domain separation: a signature over a tree head cannot be replayed as a signature over anything else. */
+const DOMAIN = 'rampart.audit.sth/v1\n';
+
+function assertEd25519(key: KeyObject, type: 'private' | 'public'): void {
+  if (key.type !== type || key.asymmetricKeyType !== 'ed25519') throw new ConfigurationError(`audit: the checkpoint key must be an Ed25519 ${type} KeyObject`);
+}
+
+/** A key id that names the public key (SHA-256 of its SPKI DER, base64url), so a head names the key that can check it. */
+export function keyIdOf(publicKey: KeyObject): string {
+  assertEd25519(publicKey, 'public');
+  return createHash('sha256').update(publicKey.export({ type: 'spki', format: 'der' })).digest('base64url');
+}
+
+/** Wraps an Ed25519 private key for signing checkpoints; refuses any other key type (no algorithm confusion). */
+export function checkpointSigner(privateKey: KeyObject): CheckpointSigner {
+  assertEd25519(privateKey, 'private');
+  return { privateKey, keyId: keyIdOf(createPublicKey(privateKey)) };
+}
+
+/** The exact bytes signed: the domain line, then the RFC 8785 form of every head field except the signature. */
+export function treeHeadMessage(head: Omit<SignedTreeHead, 'signature'>): Buffer {
+  return Buffer.from(DOMAIN + canonicalJson({ treeSize: head.treeSize, rootHash: head.rootHash, at: head.at, keyId: head.keyId }), 'utf8');
+}
+
+/** Signs the head of a tree of `treeSize` leaves with root `rootHash`. */
+export function signTreeHead(signer: CheckpointSigner, treeSize: number, rootHash: Uint8Array, at: string): SignedTreeHead {
+  const unsigned = { treeSize, rootHash: toHex(rootHash), at, keyId: signer.keyId };
+  return { ...unsigned, signature: sign(null, treeHeadMessage(unsigned), signer.privateKey).toString('base64url') };
+}
+
+/**
+ * Whether `head` is well-formed, names one of `publicKeys`, and carries a valid Ed25519 signature by it. Any edit to
+ * a field, a signature by another key, or a malformed value fails.
+ */
+export function verifyTreeHead(head: SignedTreeHead, publicKeys: KeyObject | readonly KeyObject[]): boolean {
+  const keys = Array.isArray(publicKeys) ? (publicKeys as readonly KeyObject[]) : [publicKeys as KeyObject];
+  if (!Number.isSafeInteger(head.treeSize) || head.treeSize < 0) return false;
+  if (typeof head.rootHash !== 'string' || fromHex(head.rootHash) === undefined) return false;
+  if (typeof head.at !== 'string' || typeof head.keyId !== 'string' || typeof head.signature !== 'string') return false;
+  if (!/^[A-Za-z0-9_-]{86}$/.test(head.signature)) return false;
+  const key = keys.find((candidate) => keyIdOf(candidate) === head.keyId);
+  if (key === undefined) return false;
+  let message: Buffer;
+  try {
+    message = treeHeadMessage(head);
+  } catch {
+    return false;
+  }
+  return verify(null, message, key, Buffer.from(head.signature, 'base64url'));
+}

@@ -1,0 +1,10 @@
+export { canonicalEntry, canonicalJson, eventToJson, parseCanonicalEntry, type AuditEntry, type AuditEventJson, type JsonValue } from './canonical.js';
+export { checkpointSigner, keyIdOf, signTreeHead, treeHeadMessage, verifyTreeHead, type CheckpointSigner, type SignedTreeHead } from './checkpoint.js';
+export { CompactRange } from './compact-range.js';
+export { AuditError, type AuditErrorCode } from './errors.js';
+export { GENESIS_CHAIN_HASH, chainHash, emptyRootHash, fromHex, leafHash, nodeHash, toHex } from './hash.js';
+export { AuditLog, type AppendResult, type AuditLogOptions, type AuditRecord, type ConsistencyProof, type InclusionProof } from './log.js';
+export { consistencyPath, inclusionPath, merkleRoot, verifyConsistency, verifyInclusion } from './merkle.js';
+export { SqliteAuditStore } from './sqlite-store.js';
+export { MemoryAuditStore, type AuditRow, type AuditStore } from './store.js';
+export { checkConsistency, checkInclusion, verify, type AuditVerification, type TamperProblem, type VerifyOptions } from './verify.js';
