@@ -42,6 +42,7 @@ export type SecurityEventType =
   | 'authz.failed'
   | 'authz.policy.reloaded'
   | 'authz.policy.refused'
+  | 'detect.alert'
   | 'config.loosened';
 
 export interface SecurityEvent {
