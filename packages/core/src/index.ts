@@ -1,7 +1,7 @@
 /**
  * @rampart/core: framework-free security controls. Each area is also its own entry point
  * (`@rampart/core/crypto`, `/password`, `/token`, `/mfa`, `/session`, `/http`, `/ratelimit`, `/validate`, `/safe`,
- * `/safe/<module>` and `/authz`); the root re-exports them as
+ * `/safe/<module>`, `/authz`, `/audit` and `/detect`); the root re-exports them as
  * namespaces so that names from different areas never collide.
  */
 export * as crypto from './crypto/index.js';
@@ -14,6 +14,8 @@ export * as ratelimit from './ratelimit/index.js';
 export * as validate from './validate/index.js';
 export * as safe from './safe/index.js';
 export * as authz from './authz/index.js';
+export * as audit from './audit/index.js';
+export * as detect from './detect/index.js';
 export { RampartError, ConfigurationError } from './errors.js';
 export { ok, fail, type Result, type Success, type Failure } from './result.js';
 export { discardEvents, securityEvent, type SecurityEvent, type SecurityEventSink, type SecurityEventType } from './events.js';

@@ -52,5 +52,7 @@ describe('@rampart/core entry points', () => {
     expect(root.safe.SsrfError).toBe(modules.fetch.SsrfError);
     expect(root.validate.compile).toBe((await import('@rampart/core/validate')).compile);
     expect(root.authz.Authorizer).toBe((await import('@rampart/core/authz')).Authorizer);
+    expect(root.audit.AuditLog).toBe((await import('@rampart/core/audit')).AuditLog);
+    expect(root.detect.createDetectors).toBe((await import('@rampart/core/detect')).createDetectors);
   });
 });
