@@ -59,7 +59,9 @@ const SHAPES: readonly ShapeRule[] = [
   },
   // Userinfo passwords in any URL (RFC 3986 §3.2.1 deprecates them; connection strings still carry them).
   {
-    pattern: /\b([a-z][a-z0-9+.-]*:\/\/[^\s/?#@:]*):([^\s/?#]*)@/gi,
+    // The scheme is bounded (RFC 3986 schemes are short): unbounded, every word boundary rescanned the rest of a long
+    // alphanumeric run before failing on the missing "://" — quadratic time on crafted input.
+    pattern: /\b([a-z][a-z0-9+.-]{0,63}:\/\/[^\s/?#@:]*):([^\s/?#]*)@/gi,
     replace: (_match, prefix = '') => `${prefix}:${marker('url-password')}@`,
   },
 ];
@@ -69,24 +71,50 @@ const SHAPES: readonly ShapeRule[] = [
  * tight `=` a bare value ends at whitespace or `&` (query strings); after `:` or a spaced ` = ` at the end of the line,
  * `,` or `;` (headers, YAML, .ini and .properties files).
  */
-const PAIR = /(?<![A-Za-z0-9_.-])([A-Za-z_][A-Za-z0-9_.-]{0,63})(["']?[ \t]{0,8}[:=][ \t]{0,8})("(?:[^"\\\r\n]|\\.)*"|'(?:[^'\\\r\n]|\\.)*'|[^\r\n,;}\]"'<>]+)/g;
+// The pattern finds a name and its separator only; the value is measured by valueEnd, and only for secret names. A
+// value inside the pattern made every non-secret name rescan the rest of a long run (`x:x:x:…`, quadratic time).
+const PAIR_HEAD = /(?<![A-Za-z0-9_.-])([A-Za-z_][A-Za-z0-9_.-]{0,63})(["']?[ \t]{0,8}[:=][ \t]{0,8})/g;
+
+/** Characters that end a bare (unquoted) value. */
+const BARE_VALUE_END = new Set(['\r', '\n', ',', ';', '}', ']', '"', "'", '<', '>']);
+
+/**
+ * Where the value starting at `start` ends: after its closing quote for a quoted value (backslash escapes honoured;
+ * an unterminated quote runs to the end of the line, so its secret is still covered), at the first of
+ * {@link BARE_VALUE_END} for a bare one. `start` when there is no value.
+ */
+function valueEnd(text: string, start: number): number {
+  const quote = text.charAt(start);
+  if (quote === '"' || quote === "'") {
+    for (let i = start + 1; i < text.length; i += 1) {
+      const c = text.charAt(i);
+      if (c === '\\') i += 1;
+      else if (c === quote) return i + 1;
+      else if (c === '\r' || c === '\n') return i;
+    }
+    return text.length;
+  }
+  let i = start;
+  while (i < text.length && !BARE_VALUE_END.has(text.charAt(i))) i += 1;
+  return i;
+}
 
 function redactPairs(text: string, extraKeys: readonly string[]): string {
-  const pair = new RegExp(PAIR); // own lastIndex per call
+  const pair = new RegExp(PAIR_HEAD); // own lastIndex per call
   let out = '';
   let last = 0;
   for (let match = pair.exec(text); match !== null; match = pair.exec(text)) {
-    const [whole, name = '', separator = '', value = ''] = match;
+    const [, name = '', separator = ''] = match;
     const valueStart = match.index + name.length + separator.length;
-    if (!isSecretKey(name, extraKeys) || value.startsWith('[REDACTED')) {
-      // Not a secret name: keep scanning *inside* the value, which may hold pairs of its own (`url: /x?token=abc`).
-      pair.lastIndex = valueStart;
-      continue;
-    }
-    let secretEnd = match.index + whole.length;
+    // Not a secret name: keep scanning *inside* the value, which may hold pairs of its own (`url: /x?token=abc`).
+    if (!isSecretKey(name, extraKeys) || text.startsWith('[REDACTED', valueStart)) continue;
+    const end = valueEnd(text, valueStart);
+    if (end === valueStart) continue;
+    const value = text.slice(valueStart, end);
+    let secretEnd = end;
     let replacement = REDACTED;
     if (value.startsWith('"') || value.startsWith("'")) {
-      replacement = `${value.charAt(0)}${REDACTED}${value.charAt(0)}`;
+      replacement = `${value.charAt(0)}${REDACTED}${value.endsWith(value.charAt(0)) && value.length > 1 ? value.charAt(0) : ''}`;
     } else {
       // `a=b&c=d` or `a=b c=d`: a tight `=` is a query string or a key=value list; the value ends at space or `&`.
       const tight = !separator.includes(':') && !/[ \t]/.test(separator);
@@ -95,13 +123,10 @@ function redactPairs(text: string, extraKeys: readonly string[]): string {
       const marker = secret.indexOf('[REDACTED');
       if (marker > 0) secret = secret.slice(0, marker);
       secret = secret.trimEnd();
-      if (secret === '') {
-        pair.lastIndex = valueStart;
-        continue;
-      }
+      if (secret === '') continue;
       secretEnd = valueStart + secret.length;
-      pair.lastIndex = secretEnd;
     }
+    pair.lastIndex = secretEnd;
     out += text.slice(last, valueStart) + replacement;
     last = secretEnd;
   }
