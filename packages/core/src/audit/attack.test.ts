@@ -220,3 +220,51 @@ describe('tampering with checkpoints and proofs', () => {
     log.store.close();
   });
 });
+
+describe('attacker-controlled values', () => {
+  /** A plain-text export as an operator would write it: one line per entry, values as stored. */
+  function textExport(path: string): string {
+    const db = new Database(path, { readonly: true });
+    try {
+      const stored = db.prepare('SELECT canonical FROM audit_entries ORDER BY seq').all() as { canonical: string }[];
+      return stored
+        .map((row) => {
+          const { at, event } = JSON.parse(row.canonical) as { at: string; event: { type: string; subject?: string; attributes?: Record<string, unknown> } };
+          const attributes = Object.entries(event.attributes ?? {}).map(([k, v]) => `${k}=${String(v)}`);
+          return [at, event.type, `subject=${event.subject ?? '-'}`, ...attributes].join(' ');
+        })
+        .join('\n');
+    } finally {
+      db.close();
+    }
+  }
+
+  it('cannot forge a second entry in a text export through CR/LF, NEL or U+2028 in a user name or attribute', async () => {
+    const path = join(root, `victim${++files}.db`);
+    const log = AuditLog.open({ store: new SqliteAuditStore(path), signer, clock: new ManualClock() });
+    const forged = '2026-01-01T00:00:00.000Z auth.login.succeeded subject=root';
+    await log.append(securityEvent('auth.login.failed', `bob\r\n${forged}`, { reason: `x\u0085${forged}\u2028${forged}` }));
+    await log.append(securityEvent('authz.denied', 'carol'));
+    await log.close();
+
+    const lines = textExport(path).split(/\r\n|[\n\r\u0085\u2028\u2029]/);
+    expect(lines).toHaveLength(2);
+    expect(lines.filter((line) => line.startsWith(forged))).toEqual([]);
+    expect(lines[0]).toContain('subject=bob\\r\\n2026-01-01T00:00:00.000Z auth.login.succeeded subject=root');
+    expect(verify(new SqliteAuditStore(path), trusted)).toEqual({ ok: true, entries: 2, checkpoints: 1 });
+  });
+
+  it('cannot make the chain commit to a secret it passes in an attribute', async () => {
+    const path = join(root, `victim${++files}.db`);
+    const log = AuditLog.open({ store: new SqliteAuditStore(path), signer, clock: new ManualClock() });
+    const jwt = 'eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJyb290In0.MEUCIQDf3x9s1g';
+    const ack = await log.append(securityEvent('auth.login.failed', 'bob', { note: `Authorization: Bearer ${jwt}`, password: 'hunter2' }));
+    expect(ack.redacted).toBe(2);
+    await log.close();
+    const db = new Database(path, { readonly: true });
+    const everything = JSON.stringify(db.prepare('SELECT * FROM audit_entries').all());
+    db.close();
+    expect(everything).not.toContain(jwt);
+    expect(everything).not.toContain('hunter2');
+  });
+});

@@ -8,3 +8,13 @@ export { consistencyPath, inclusionPath, merkleRoot, verifyConsistency, verifyIn
 export { SqliteAuditStore } from './sqlite-store.js';
 export { MemoryAuditStore, type AuditRow, type AuditStore } from './store.js';
 export { checkConsistency, checkInclusion, verify, type AuditVerification, type TamperProblem, type VerifyOptions } from './verify.js';
+export { isAuditSecretKey, MAX_AUDIT_VALUE_LENGTH, redactAuditEvent, type RedactedAuditEvent } from './redact.js';
+export {
+  OCSF_VERSION,
+  RAMPART_CONTROL_CHANGE_CLASS_UID,
+  toOcsf,
+  type OcsfClassUid,
+  type OcsfEvent,
+  type OcsfSeverityId,
+  type OcsfStatusId,
+} from './ocsf.js';

@@ -7,6 +7,7 @@ import { CompactRange } from './compact-range.js';
 import { AuditError } from './errors.js';
 import { GENESIS_CHAIN_HASH, chainHash, leafHash, toHex } from './hash.js';
 import { consistencyPath, inclusionPath } from './merkle.js';
+import { redactAuditEvent } from './redact.js';
 import type { AuditRow, AuditStore } from './store.js';
 
 /** Options for {@link AuditLog.open}. */
@@ -23,6 +24,8 @@ export interface AuditLogOptions {
 export interface AppendResult {
   readonly seq: number;
   readonly hash: string;
+  /** How many subject/attribute values were redacted before hashing (see `redactAuditEvent`). */
+  readonly redacted: number;
 }
 
 /** A stored entry with its hashes (hex). */
@@ -48,6 +51,7 @@ export interface ConsistencyProof {
 
 interface Pending {
   readonly row: AuditRow;
+  readonly redacted: number;
   readonly resolve: (result: AppendResult) => void;
   readonly reject: (error: unknown) => void;
 }
@@ -109,7 +113,8 @@ export class AuditLog {
   }
 
   /**
-   * Appends `event`. Resolves after the transaction holding it committed; rejects with `AUDIT_UNREPRESENTABLE` for an
+   * Appends `event`, redacted and escaped first (always: the chain must never commit to a secret or a forged line).
+   * Resolves after the transaction holding it committed; rejects with `AUDIT_UNREPRESENTABLE` for an
    * event JSON cannot carry exactly, `AUDIT_CLOSED` after close, `AUDIT_FAILED` if the store failed (then and after).
    */
   append(event: SecurityEvent): Promise<AppendResult> {
@@ -117,13 +122,14 @@ export class AuditLog {
       this.#assertUsable();
       const seq = this.#nextSeq;
       const at = new Date(this.#clock.now()).toISOString();
-      const canonical = canonicalEntry({ seq, at, event: eventToJson(event) });
+      const { event: clean, redacted } = redactAuditEvent(eventToJson(event));
+      const canonical = canonicalEntry({ seq, at, event: clean });
       const leaf = leafHash(canonical);
       const chain = chainHash(this.#lastChain, leaf);
       this.#nextSeq = seq + 1;
       this.#lastChain = chain;
       return new Promise<AppendResult>((resolve, reject) => {
-        this.#queue.push({ row: { seq, at, canonical, leafHash: leaf, chainHash: chain }, resolve, reject });
+        this.#queue.push({ row: { seq, at, canonical, leafHash: leaf, chainHash: chain }, redacted, resolve, reject });
         if (this.#queue.length >= this.#maxBatch) this.#flush();
         else if (!this.#scheduled) {
           this.#scheduled = true;
@@ -158,7 +164,7 @@ export class AuditLog {
       return;
     }
     for (const p of batch) this.#range.push(p.row.leafHash);
-    for (const p of batch) p.resolve({ seq: p.row.seq, hash: toHex(p.row.chainHash) });
+    for (const p of batch) p.resolve({ seq: p.row.seq, hash: toHex(p.row.chainHash), redacted: p.redacted });
   }
 
   /** Commits pending appends, then signs and stores the head of the committed tree. */

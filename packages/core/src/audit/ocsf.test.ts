@@ -1,0 +1,214 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { ManualClock } from '../clock.js';
+import type { SecurityEvent, SecurityEventType } from '../events.js';
+import { checkpointSigner } from './checkpoint.js';
+import { AuditError } from './errors.js';
+import { AuditLog, type AuditRecord } from './log.js';
+import { OCSF_VERSION, RAMPART_CONTROL_CHANGE_CLASS_UID, toOcsf } from './ocsf.js';
+import { MemoryAuditStore } from './store.js';
+
+const signer = checkpointSigner(generateKeyPairSync('ed25519').privateKey);
+const EVENT_AT = new Date('2026-03-04T05:06:07.089Z');
+const LOGGED_AT = Date.UTC(2026, 0, 1);
+
+/** Every event type, as a record so that a new type is a compile error here too. */
+const ALL_TYPES: Record<SecurityEventType, true> = {
+  'keyring.rotated': true,
+  'keyring.retired': true,
+  'password.rehashed': true,
+  'password.hasher_busy': true,
+  'token.refresh.rotated': true,
+  'token.refresh.reuse_detected': true,
+  'token.refresh.family_revoked': true,
+  'token.apikey.created': true,
+  'token.apikey.revoked': true,
+  'token.signing_key.rotated': true,
+  'token.signing_key.retired': true,
+  'mfa.totp.replay': true,
+  'mfa.backup_code.used': true,
+  'mfa.backup_codes.regenerated': true,
+  'mfa.webauthn.registered': true,
+  'mfa.webauthn.counter_regression': true,
+  'session.created': true,
+  'session.rotated': true,
+  'session.revoked': true,
+  'session.evicted': true,
+  'session.refused_limit': true,
+  'http.guard_failed': true,
+  'http.cors.refused': true,
+  'http.csrf.refused': true,
+  'http.csrf.exempted': true,
+  'http.csp.violation': true,
+  'http.body.refused': true,
+  'http.client_ip.untrusted_forwarding': true,
+  'ratelimit.exceeded': true,
+  'ratelimit.store_unavailable': true,
+  'auth.login.throttled': true,
+  'auth.login.locked': true,
+  'auth.login.failed': true,
+  'auth.login.succeeded': true,
+  'authz.allowed': true,
+  'authz.denied': true,
+  'authz.failed': true,
+  'authz.policy.reloaded': true,
+  'authz.policy.refused': true,
+  'detect.alert': true,
+  'config.loosened': true,
+};
+
+/** Appends one event to a fresh log and returns its stored record (with its chain hash). */
+async function record(event: Omit<SecurityEvent, 'at'>): Promise<AuditRecord> {
+  const log = AuditLog.open({ store: new MemoryAuditStore(), signer, clock: new ManualClock(LOGGED_AT) });
+  await log.append({ ...event, at: EVENT_AT });
+  const entry = log.entry(0);
+  if (entry === undefined) throw new Error('entry 0 missing');
+  return entry;
+}
+
+function metadata(entry: AuditRecord): object {
+  return {
+    version: OCSF_VERSION,
+    product: { name: 'Rampart', vendor_name: 'Rampart' },
+    uid: '0',
+    logged_time: LOGGED_AT,
+    log_name: 'rampart.audit',
+    log_hash: entry.chainHash,
+  };
+}
+
+describe('toOcsf', () => {
+  it('maps a failed login to Authentication (3002) Logon, Failure', async () => {
+    const entry = await record({ type: 'auth.login.failed', subject: 'acct_42', attributes: { clientIp: '203.0.113.7', attempt: 3 } });
+    expect(toOcsf(entry)).toStrictEqual({
+      class_uid: 3002,
+      class_name: 'Authentication',
+      category_uid: 3,
+      activity_id: 1,
+      activity_name: 'Logon',
+      type_uid: 300201,
+      time: EVENT_AT.getTime(),
+      severity_id: 2,
+      status_id: 2,
+      message: 'auth.login.failed',
+      actor: { user: { uid: 'acct_42' } },
+      src_endpoint: { ip: '203.0.113.7' },
+      metadata: metadata(entry),
+      unmapped: { attempt: 3 },
+    });
+  });
+
+  it('maps a registered WebAuthn authenticator to Account Change (3001) MFA Factor Enable, Success', async () => {
+    const entry = await record({ type: 'mfa.webauthn.registered', subject: 'acct_7', attributes: { credentialId: 'cred-1' } });
+    expect(toOcsf(entry)).toStrictEqual({
+      class_uid: 3001,
+      class_name: 'Account Change',
+      category_uid: 3,
+      activity_id: 10,
+      activity_name: 'MFA Factor Enable',
+      type_uid: 300110,
+      time: EVENT_AT.getTime(),
+      severity_id: 1,
+      status_id: 1,
+      message: 'mfa.webauthn.registered',
+      actor: { user: { uid: 'acct_7' } },
+      metadata: metadata(entry),
+      unmapped: { credentialId: 'cred-1' },
+    });
+  });
+
+  it('maps a denied authorization to Authorize Session (3003), Failure', async () => {
+    const entry = await record({ type: 'authz.denied', subject: 'bob', attributes: { action: 'delete', resource: 'doc:1', status: 403 } });
+    expect(toOcsf(entry)).toStrictEqual({
+      class_uid: 3003,
+      class_name: 'Authorize Session',
+      category_uid: 3,
+      activity_id: 99,
+      activity_name: 'Other',
+      type_uid: 300399,
+      time: EVENT_AT.getTime(),
+      severity_id: 2,
+      status_id: 2,
+      message: 'authz.denied',
+      actor: { user: { uid: 'bob' } },
+      metadata: metadata(entry),
+      unmapped: { action: 'delete', resource: 'doc:1', status: 403 },
+    });
+  });
+
+  it('maps an exceeded rate limit to API Activity (6003), Failure, without an actor', async () => {
+    const entry = await record({ type: 'ratelimit.exceeded', attributes: { limiter: 'api', clientIp: '2001:db8::1', retryAfterSeconds: 30 } });
+    expect(toOcsf(entry)).toStrictEqual({
+      class_uid: 6003,
+      class_name: 'API Activity',
+      category_uid: 6,
+      activity_id: 99,
+      activity_name: 'Other',
+      type_uid: 600399,
+      time: EVENT_AT.getTime(),
+      severity_id: 2,
+      status_id: 2,
+      message: 'ratelimit.exceeded',
+      src_endpoint: { ip: '2001:db8::1' },
+      metadata: metadata(entry),
+      unmapped: { limiter: 'api', retryAfterSeconds: 30 },
+    });
+  });
+
+  it('maps a key rotation to the Rampart Control Change class (99903001) Rotate, Success', async () => {
+    const entry = await record({ type: 'keyring.rotated', attributes: { ring: 'sessions', kid: 'k2' } });
+    expect(RAMPART_CONTROL_CHANGE_CLASS_UID).toBe(999 * 100_000 + 3 * 1000 + 1);
+    expect(toOcsf(entry)).toStrictEqual({
+      class_uid: 99_903_001,
+      class_name: 'Rampart Control Change',
+      category_uid: 3,
+      activity_id: 1,
+      activity_name: 'Rotate',
+      type_uid: 9_990_300_101,
+      time: EVENT_AT.getTime(),
+      severity_id: 1,
+      status_id: 1,
+      message: 'keyring.rotated',
+      metadata: metadata(entry),
+      unmapped: { ring: 'sessions', kid: 'k2' },
+    });
+  });
+
+  it('takes class and status from the type only: attributes cannot override them', async () => {
+    const entry = await record({ type: 'authz.denied', attributes: { class_uid: 3002, status_id: 1, clientIp: 7 } });
+    const ocsf = toOcsf(entry);
+    expect([ocsf.class_uid, ocsf.status_id, ocsf.src_endpoint]).toEqual([3003, 2, undefined]);
+    expect(ocsf.unmapped).toEqual({ class_uid: 3002, status_id: 1, clientIp: 7 });
+  });
+
+  it('maps every event type, with classes as documented', () => {
+    const classes = new Map<number, string[]>();
+    for (const type of Object.keys(ALL_TYPES) as SecurityEventType[]) {
+      const ocsf = toOcsf({ seq: 0, at: EVENT_AT.toISOString(), event: { type, at: EVENT_AT.toISOString() } });
+      expect(ocsf.type_uid).toBe(ocsf.class_uid * 100 + ocsf.activity_id);
+      classes.set(ocsf.class_uid, [...(classes.get(ocsf.class_uid) ?? []), type]);
+    }
+    expect(classes.get(3002)?.filter((t) => !/^(auth\.login|mfa|session|token\.refresh)\./.test(t))).toEqual([]);
+    expect(classes.get(3001)?.sort()).toEqual(['mfa.backup_codes.regenerated', 'mfa.webauthn.registered', 'password.hasher_busy', 'password.rehashed', 'token.apikey.created', 'token.apikey.revoked']);
+    expect(classes.get(3003)?.sort()).toEqual(['authz.allowed', 'authz.denied', 'authz.failed']);
+    expect(classes.get(6003)?.every((t) => /^(http|ratelimit)\./.test(t))).toBe(true);
+    expect(classes.get(RAMPART_CONTROL_CHANGE_CLASS_UID)?.sort()).toEqual([
+      'authz.policy.refused',
+      'authz.policy.reloaded',
+      'config.loosened',
+      'detect.alert',
+      'keyring.retired',
+      'keyring.rotated',
+      'token.signing_key.retired',
+      'token.signing_key.rotated',
+    ]);
+    const successes = Object.keys(ALL_TYPES).filter((type) => toOcsf({ seq: 0, at: EVENT_AT.toISOString(), event: { type, at: EVENT_AT.toISOString() } }).status_id === 1);
+    expect(successes.filter((t) => /failed|denied|refused|replay|reuse|regression|exceeded|unavailable|locked|throttled/.test(t))).toEqual([]);
+  });
+
+  it('refuses an entry whose type is not a known event type', () => {
+    const call = () => toOcsf({ seq: 0, at: EVENT_AT.toISOString(), event: { type: 'auth.login.forged', at: EVENT_AT.toISOString() } });
+    expect(call).toThrow(AuditError);
+    expect(call).toThrow(/no OCSF mapping/);
+  });
+});
