@@ -18,3 +18,4 @@ export {
   type OcsfSeverityId,
   type OcsfStatusId,
 } from './ocsf.js';
+export * from './sinks/index.js';
