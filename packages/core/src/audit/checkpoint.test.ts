@@ -28,7 +28,8 @@ describe('signed tree heads', () => {
     ['rootHash', { rootHash: head.rootHash.replace(/^./, (c) => (c === '0' ? '1' : '0')) }],
     ['at', { at: '2026-01-01T00:00:01.000Z' }],
     ['keyId', { keyId: keyIdOf(other.publicKey) }],
-    ['signature', { signature: `${head.signature.slice(0, -2)}AA` }],
+    // A character in the middle: every one of its six bits is signature data (the last character's low bits are not).
+    ['signature', { signature: `${head.signature.slice(0, 10)}${head.signature.charAt(10) === 'A' ? 'B' : 'A'}${head.signature.slice(11)}` }],
     ['a malformed rootHash', { rootHash: head.rootHash.toUpperCase() }],
     ['a negative size', { treeSize: -1 }],
   ])('fail when %s is altered', (_field, change) => {
