@@ -15,6 +15,7 @@ const suites: Record<string, () => Promise<{ run: () => Promise<BenchRow[]> }>> 
   validate: () => import('./validate.bench.js'),
   fetch: () => import('./fetch.bench.js'),
   authz: () => import('./authz/index.js'),
+  audit: () => import('./audit.bench.js'),
 };
 
 const isComparison = (row: BenchRow): row is ComparisonRow => 'ratio' in row;
