@@ -86,11 +86,6 @@ export interface ActionPlan {
 export interface KindPlan {
   readonly kind: string;
   readonly actions: ReadonlyMap<string, ActionPlan>;
-  /**
-   * By action number (`RuntimeIndex.actionNumbers`): the plan, or `undefined` when the kind lacks the action. One
-   * shared, hot map of action names instead of a cold map per kind on every check.
-   */
-  readonly plansByAction: readonly (ActionPlan | undefined)[];
   readonly fieldIndex: ReadonlyMap<string, number>;
   readonly fields: readonly string[];
   /** By field index: the `field_not_allowed` decision naming that field. */
@@ -111,7 +106,7 @@ export interface FixedDecisions {
 export interface RuntimeIndex {
   readonly version: string;
   readonly kinds: ReadonlyMap<string, KindPlan>;
-  /** Every action name of every kind → its number in `KindPlan.plansByAction`. */
+  /** Every action name of every kind → its number in `planNumbers`. */
   readonly actionNumbers: ReadonlyMap<string, number>;
   /** Kind name → its number in `kindList`. */
   readonly kindNumbers: ReadonlyMap<string, number>;

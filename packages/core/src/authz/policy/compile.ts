@@ -374,7 +374,6 @@ class PolicySetCompiler {
         Object.freeze({
           kind,
           actions,
-          plansByAction: Array.from(actionNumbers.keys(), (action) => actions.get(action)),
           fieldIndex,
           fields: Object.freeze([...k.fields]),
           fieldDenied: Object.freeze(k.fields.map((field) => prebuiltDecision('field_not_allowed', version, undefined, undefined, field))),
@@ -396,9 +395,9 @@ class PolicySetCompiler {
     const planNumberOf = new Map(plans.map((plan, n) => [plan, n]));
     const planNumbers = new Int32Array(kindList.length * actionNumbers.size).fill(-1);
     kindList.forEach((kindPlan, k) => {
-      kindPlan.plansByAction.forEach((plan, a) => {
-        if (plan !== undefined) planNumbers[k * actionNumbers.size + a] = planNumberOf.get(plan) ?? -1;
-      });
+      for (const [action, plan] of kindPlan.actions) {
+        planNumbers[k * actionNumbers.size + (actionNumbers.get(action) ?? 0)] = planNumberOf.get(plan) ?? -1;
+      }
     });
     const index: RuntimeIndex = Object.freeze({
       version,
