@@ -39,7 +39,7 @@ interface Row {
 async function victim(): Promise<{ path: string; db: Database.Database; heads: SignedTreeHead[] }> {
   const path = join(root, `victim${++files}.db`);
   const clock = new ManualClock();
-  const log = AuditLog.open({ store: new SqliteAuditStore(path), signer, clock });
+  const log = await AuditLog.open({ store: new SqliteAuditStore(path), signer, clock });
   const heads: SignedTreeHead[] = [];
   for (let i = 0; i < SIZE; i++) {
     clock.advance(1000);
@@ -48,7 +48,7 @@ async function victim(): Promise<{ path: string; db: Database.Database; heads: S
   }
   const last = await log.close();
   if (last !== undefined) heads.push(last);
-  expect(verify(new SqliteAuditStore(path), trusted)).toEqual({ ok: true, entries: SIZE, checkpoints: 2 });
+  expect(await verify(new SqliteAuditStore(path), trusted)).toEqual({ ok: true, entries: SIZE, checkpoints: 2 });
   return { path, db: new Database(path), heads };
 }
 
@@ -68,14 +68,25 @@ function rehash(db: Database.Database, from: number): void {
   }
 }
 
-function check(path: string, db: Database.Database, extra?: readonly SignedTreeHead[]) {
+async function check(path: string, db: Database.Database, extra?: readonly SignedTreeHead[]) {
   db.close();
   const store = new SqliteAuditStore(path);
   try {
-    return verify(store, extra === undefined ? trusted : { ...trusted, checkpoints: extra });
+    return await verify(store, extra === undefined ? trusted : { ...trusted, checkpoints: extra });
   } finally {
-    store.close();
+    await store.close();
   }
+}
+
+function insertHead(db: Database.Database, head: SignedTreeHead): void {
+  db.prepare('INSERT INTO audit_checkpoints (tree_size, root_hash, chain_hash, at, key_id, signature) VALUES (?, ?, ?, ?, ?, ?)').run(
+    head.treeSize,
+    head.rootHash,
+    head.chainHash,
+    head.at,
+    head.keyId,
+    head.signature,
+  );
 }
 
 const promote = (text: string) => text.replace('"user4"', '"admin"');
@@ -84,14 +95,14 @@ describe('tampering with entries', () => {
   it('detects one field of one entry edited', async () => {
     const { path, db } = await victim();
     db.prepare('UPDATE audit_entries SET canonical = ? WHERE seq = 4').run(promote(rows(db)[4]!.canonical));
-    expect(check(path, db)).toMatchObject({ ok: false, position: 4, problem: 'modified' });
+    expect(await check(path, db)).toMatchObject({ ok: false, position: 4, problem: 'modified' });
   });
 
   it('detects the edit when the leaf hash is recomputed too: the chain breaks', async () => {
     const { path, db } = await victim();
     const text = promote(rows(db)[4]!.canonical);
     db.prepare('UPDATE audit_entries SET canonical = ?, leaf_hash = ? WHERE seq = 4').run(text, Buffer.from(leafHash(text)));
-    expect(check(path, db)).toMatchObject({ ok: false, position: 4, problem: 'modified' });
+    expect(await check(path, db)).toMatchObject({ ok: false, position: 4, problem: 'modified' });
   });
 
   it('detects the edit when leaf and chain hash of that row are recomputed: the next link breaks', async () => {
@@ -100,7 +111,7 @@ describe('tampering with entries', () => {
     const text = promote(all[4]!.canonical);
     const leaf = leafHash(text);
     db.prepare('UPDATE audit_entries SET canonical = ?, leaf_hash = ?, chain_hash = ? WHERE seq = 4').run(text, Buffer.from(leaf), Buffer.from(chainHash(all[3]!.chain_hash, leaf)));
-    expect(check(path, db)).toMatchObject({ ok: false, position: 5, problem: 'modified' });
+    expect(await check(path, db)).toMatchObject({ ok: false, position: 5, problem: 'modified' });
   });
 
   it('detects an edit with every later hash recomputed: the signed root no longer matches', async () => {
@@ -108,7 +119,7 @@ describe('tampering with entries', () => {
     db.prepare('UPDATE audit_entries SET canonical = ? WHERE seq = 8').run(rows(db)[8]!.canonical.replace('"user8"', '"admin"'));
     rehash(db, 8);
     // Entries 0..5 still match the head of size 6: the damage lies in 6..11.
-    expect(check(path, db)).toMatchObject({ ok: false, position: 6, problem: 'modified' });
+    expect(await check(path, db)).toMatchObject({ ok: false, position: 6, problem: 'modified' });
   });
 
   it('reports a rewrite under the first checkpoint before a later gap', async () => {
@@ -116,19 +127,19 @@ describe('tampering with entries', () => {
     db.prepare('UPDATE audit_entries SET canonical = ? WHERE seq = 2').run(rows(db)[2]!.canonical.replace('"user2"', '"admin"'));
     rehash(db, 2);
     db.prepare('DELETE FROM audit_entries WHERE seq = 9').run();
-    expect(check(path, db)).toMatchObject({ ok: false, position: 0, problem: 'modified' });
+    expect(await check(path, db)).toMatchObject({ ok: false, position: 0, problem: 'modified' });
   });
 
   it('detects a changed time column', async () => {
     const { path, db } = await victim();
     db.prepare("UPDATE audit_entries SET at = '2020-01-01T00:00:00.000Z' WHERE seq = 2").run();
-    expect(check(path, db)).toMatchObject({ ok: false, position: 2, problem: 'modified' });
+    expect(await check(path, db)).toMatchObject({ ok: false, position: 2, problem: 'modified' });
   });
 
   it('detects a deleted entry', async () => {
     const { path, db } = await victim();
     db.prepare('DELETE FROM audit_entries WHERE seq = 5').run();
-    expect(check(path, db)).toMatchObject({ ok: false, position: 5, problem: 'deleted' });
+    expect(await check(path, db)).toMatchObject({ ok: false, position: 5, problem: 'deleted' });
   });
 
   it('detects a deleted entry when later rows are renumbered to close the gap', async () => {
@@ -136,7 +147,7 @@ describe('tampering with entries', () => {
     db.prepare('DELETE FROM audit_entries WHERE seq = 5').run();
     db.prepare('UPDATE audit_entries SET seq = seq + 1000 WHERE seq > 5').run();
     db.prepare('UPDATE audit_entries SET seq = seq - 1001 WHERE seq > 1000').run();
-    expect(check(path, db)).toMatchObject({ ok: false, position: 5, problem: 'deleted' });
+    expect(await check(path, db)).toMatchObject({ ok: false, position: 5, problem: 'deleted' });
   });
 
   it('detects a forged entry inserted in the middle with correct hashes of its own', async () => {
@@ -147,7 +158,7 @@ describe('tampering with entries', () => {
     const forged = all[5]!.canonical.replace('"authz.denied"', '"authz.allowed"').replace('"user5"', '"mallory"');
     const leaf = leafHash(forged);
     db.prepare('INSERT INTO audit_entries VALUES (?, ?, ?, ?, ?)').run(5, all[5]!.at, forged, Buffer.from(leaf), Buffer.from(chainHash(all[4]!.chain_hash, leaf)));
-    expect(check(path, db)).toMatchObject({ ok: false, position: 5, problem: 'inserted' });
+    expect(await check(path, db)).toMatchObject({ ok: false, position: 5, problem: 'inserted' });
   });
 
   it('detects two entries swapped', async () => {
@@ -156,50 +167,62 @@ describe('tampering with entries', () => {
     db.prepare('UPDATE audit_entries SET seq = 3 WHERE seq = 7').run();
     db.prepare('UPDATE audit_entries SET seq = 7 WHERE seq = -1').run();
     expect(rows(db)[3]!.canonical).toContain('"seq":7');
-    expect(check(path, db)).toMatchObject({ ok: false, position: 3, problem: 'reordered' });
+    expect(await check(path, db)).toMatchObject({ ok: false, position: 3, problem: 'reordered' });
   });
 
   it('detects a truncated tail under a checkpoint', async () => {
     const { path, db } = await victim();
     db.prepare('DELETE FROM audit_entries WHERE seq >= 9').run();
-    expect(check(path, db)).toMatchObject({ ok: false, position: 9, problem: 'truncated' });
+    expect(await check(path, db)).toMatchObject({ ok: false, position: 9, problem: 'truncated' });
   });
 
   it('detects a truncated tail whose checkpoints were deleted too, given a head kept elsewhere', async () => {
     const { path, db, heads } = await victim();
     db.prepare('DELETE FROM audit_entries WHERE seq >= 9').run();
     db.prepare('DELETE FROM audit_checkpoints').run();
-    expect(check(path, db, [heads.at(-1)!])).toMatchObject({ ok: false, position: 9, problem: 'truncated' });
+    expect(await check(path, db, [heads.at(-1)!])).toMatchObject({ ok: false, position: 9, problem: 'truncated' });
   });
 });
 
 describe('tampering with checkpoints and proofs', () => {
   it('refuses a checkpoint signed with another key', async () => {
     const { path, db } = await victim();
-    const leaves = rows(db).map((row) => leafHash(row.canonical));
-    const forged = signTreeHead(checkpointSigner(attackerKeys.privateKey), SIZE, merkleRoot(leaves), '2026-02-01T00:00:00.000Z');
-    db.prepare('INSERT INTO audit_checkpoints (tree_size, root_hash, at, key_id, signature) VALUES (?, ?, ?, ?, ?)').run(forged.treeSize, forged.rootHash, forged.at, forged.keyId, forged.signature);
-    expect(check(path, db)).toMatchObject({ ok: false, position: SIZE, problem: 'bad_checkpoint' });
+    const all = rows(db);
+    const leaves = all.map((row) => leafHash(row.canonical));
+    const forged = signTreeHead(checkpointSigner(attackerKeys.privateKey), SIZE, merkleRoot(leaves), all.at(-1)!.chain_hash, '2026-02-01T00:00:00.000Z');
+    insertHead(db, forged);
+    expect(await check(path, db)).toMatchObject({ ok: false, position: SIZE, problem: 'bad_checkpoint' });
   });
 
   it('refuses a rewritten log whose checkpoints were re-signed with the attacker key', async () => {
     const { path, db } = await victim();
     db.prepare('UPDATE audit_entries SET canonical = ? WHERE seq = 1').run(rows(db)[1]!.canonical.replace('"user1"', '"admin"'));
     rehash(db, 1);
-    const leaves = rows(db).map((row) => leafHash(row.canonical));
+    const all = rows(db);
+    const leaves = all.map((row) => leafHash(row.canonical));
     const attacker = checkpointSigner(attackerKeys.privateKey);
     db.prepare('DELETE FROM audit_checkpoints').run();
-    for (const size of [6, SIZE]) {
-      const head = signTreeHead(attacker, size, merkleRoot(leaves.slice(0, size)), '2026-02-01T00:00:00.000Z');
-      db.prepare('INSERT INTO audit_checkpoints (tree_size, root_hash, at, key_id, signature) VALUES (?, ?, ?, ?, ?)').run(head.treeSize, head.rootHash, head.at, head.keyId, head.signature);
-    }
-    expect(check(path, db)).toMatchObject({ ok: false, position: 6, problem: 'bad_checkpoint' });
+    for (const size of [6, SIZE]) insertHead(db, signTreeHead(attacker, size, merkleRoot(leaves.slice(0, size)), all[size - 1]!.chain_hash, '2026-02-01T00:00:00.000Z'));
+    expect(await check(path, db)).toMatchObject({ ok: false, position: 6, problem: 'bad_checkpoint' });
   });
 
-  it('refuses a checkpoint whose root was edited', async () => {
+  it.each(['root_hash', 'chain_hash'])('refuses a checkpoint whose %s was edited', async (column) => {
     const { path, db } = await victim();
-    db.prepare("UPDATE audit_checkpoints SET root_hash = ? WHERE tree_size = 6").run('00'.repeat(32));
-    expect(check(path, db)).toMatchObject({ ok: false, position: 6, problem: 'bad_checkpoint' });
+    db.prepare(`UPDATE audit_checkpoints SET ${column} = ? WHERE tree_size = 6`).run('00'.repeat(32));
+    expect(await check(path, db)).toMatchObject({ ok: false, position: 6, problem: 'bad_checkpoint' });
+  });
+
+  it('with recomputeRoots, catches a head whose signed root does not match its entries (a signer bug or a stolen key)', async () => {
+    const { path, db } = await victim();
+    const all = rows(db);
+    db.prepare('DELETE FROM audit_checkpoints').run();
+    // Signed by the genuine key, genuine chain hash, but the root of other leaves.
+    insertHead(db, signTreeHead(signer, SIZE, leafHash('not the root'), all.at(-1)!.chain_hash, '2026-02-01T00:00:00.000Z'));
+    db.close();
+    const store = new SqliteAuditStore(path);
+    expect(await verify(store, trusted)).toMatchObject({ ok: true });
+    expect(await verify(store, { ...trusted, recomputeRoots: true })).toMatchObject({ ok: false, position: 0, problem: 'modified' });
+    await store.close();
   });
 
   it('an inclusion proof for a forged entry fails against the genuine signed head', async () => {
@@ -209,15 +232,15 @@ describe('tampering with checkpoints and proofs', () => {
     db.prepare('UPDATE audit_entries SET canonical = ?, leaf_hash = ? WHERE seq = 4').run(forged, Buffer.from(leafHash(forged)));
     db.close();
     const head = heads.at(-1)!;
-    const log = AuditLog.open({ store: new SqliteAuditStore(path), signer });
-    const proof = log.inclusionProof(4, head.treeSize);
-    expect(log.entry(4)?.event.subject).toBe('admin');
+    const log = await AuditLog.open({ store: new SqliteAuditStore(path), signer });
+    const proof = await log.inclusionProof(4, head.treeSize);
+    expect((await log.entry(4))?.event.subject).toBe('admin');
     expect(checkInclusion(forged, proof, head, keys.publicKey)).toBe(false);
     // The genuine entry, with a proof over the genuine leaves, still proves against the same head.
     const path4 = inclusionPath(4, genuine.map((text) => leafHash(text))).map((hash) => Buffer.from(hash).toString('hex'));
     expect(checkInclusion(genuine[4]!, { leafIndex: 4, treeSize: head.treeSize, path: path4 }, head, keys.publicKey)).toBe(true);
     expect(checkInclusion(forged, { leafIndex: 4, treeSize: head.treeSize, path: path4 }, head, keys.publicKey)).toBe(false);
-    log.store.close();
+    await log.store.close();
   });
 });
 
@@ -241,7 +264,7 @@ describe('attacker-controlled values', () => {
 
   it('cannot forge a second entry in a text export through CR/LF, NEL or U+2028 in a user name or attribute', async () => {
     const path = join(root, `victim${++files}.db`);
-    const log = AuditLog.open({ store: new SqliteAuditStore(path), signer, clock: new ManualClock() });
+    const log = await AuditLog.open({ store: new SqliteAuditStore(path), signer, clock: new ManualClock() });
     const forged = '2026-01-01T00:00:00.000Z auth.login.succeeded subject=root';
     await log.append(securityEvent('auth.login.failed', `bob\r\n${forged}`, { reason: `x\u0085${forged}\u2028${forged}` }));
     await log.append(securityEvent('authz.denied', 'carol'));
@@ -251,12 +274,12 @@ describe('attacker-controlled values', () => {
     expect(lines).toHaveLength(2);
     expect(lines.filter((line) => line.startsWith(forged))).toEqual([]);
     expect(lines[0]).toContain('subject=bob\\r\\n2026-01-01T00:00:00.000Z auth.login.succeeded subject=root');
-    expect(verify(new SqliteAuditStore(path), trusted)).toEqual({ ok: true, entries: 2, checkpoints: 1 });
+    expect(await verify(new SqliteAuditStore(path), trusted)).toEqual({ ok: true, entries: 2, checkpoints: 1 });
   });
 
   it('cannot make the chain commit to a secret it passes in an attribute', async () => {
     const path = join(root, `victim${++files}.db`);
-    const log = AuditLog.open({ store: new SqliteAuditStore(path), signer, clock: new ManualClock() });
+    const log = await AuditLog.open({ store: new SqliteAuditStore(path), signer, clock: new ManualClock() });
     const jwt = 'eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJyb290In0.MEUCIQDf3x9s1g';
     const ack = await log.append(securityEvent('auth.login.failed', 'bob', { note: `Authorization: Bearer ${jwt}`, password: 'hunter2' }));
     expect(ack.redacted).toBe(2);

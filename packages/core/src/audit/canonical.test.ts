@@ -1,3 +1,5 @@
+import canonicalize from 'canonicalize';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { SecurityEvent } from '../events.js';
 import { canonicalEntry, canonicalJson, eventToJson, parseCanonicalEntry } from './canonical.js';
@@ -80,5 +82,41 @@ describe('audit entries', () => {
     const text = canonicalEntry({ seq: 7, at: '2026-01-02T03:04:06.000Z', event: eventToJson(event) });
     expect(() => parseCanonicalEntry(text)).not.toThrow();
     expect(code(() => parseCanonicalEntry(edit(text)))).toBe('AUDIT_MALFORMED_ENTRY');
+  });
+});
+
+describe('canonicalEntry, the direct writer', () => {
+  // The writer is specialised to the entry shape for speed; the registry package stays the reference.
+  const text = fc.string({ unit: 'grapheme-composite', maxLength: 12 });
+  const anyText = fc.oneof(text, fc.string({ unit: 'binary', maxLength: 8 }).filter((s) => (s as string & { isWellFormed(): boolean }).isWellFormed()));
+  const number = fc.oneof(
+    fc.double({ noNaN: true, noDefaultInfinity: true }),
+    fc.integer(),
+    fc.constantFrom(-0, 1e21, 1e-7, 5e-324, Number.MAX_SAFE_INTEGER, 0.1 + 0.2),
+  );
+  const event = fc.record(
+    {
+      type: anyText.filter((t) => t !== ''),
+      at: fc.date({ noInvalidDate: true }).map((d) => d.toISOString()),
+      subject: anyText,
+      attributes: fc.dictionary(anyText, fc.oneof(anyText, number, fc.boolean()), { maxKeys: 8 }),
+    },
+    { requiredKeys: ['type', 'at'] },
+  );
+
+  it('writes exactly what canonicalize (RFC 8785) writes, for any event', () => {
+    fc.assert(
+      fc.property(fc.nat(), event, (seq, e) => {
+        const entry = { seq, at: '2026-01-01T00:00:00.000Z', event: e };
+        expect(canonicalEntry(entry)).toBe(canonicalize(entry));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('orders attribute names by UTF-16 code units, not code points or locale', () => {
+    const entry = { seq: 0, at: 'a', event: { type: 't', at: 'b', attributes: { '\u{1F600}': 1, '\uFB01': 2, a: 3, B: 4, é: 5 } } };
+    expect(canonicalEntry(entry)).toBe(canonicalize(entry));
+    expect(canonicalEntry(entry)).toContain('"B":4,"a":3,"é":5,"\u{1F600}":1,"\uFB01":2');
   });
 });

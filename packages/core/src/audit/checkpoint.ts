@@ -12,6 +12,11 @@ export interface SignedTreeHead {
   readonly treeSize: number;
   /** RFC 9162 MTH, lower-case hex. */
   readonly rootHash: string;
+  /**
+   * The chain hash of entry `treeSize - 1` (lower-case hex; 64 zeros for an empty tree). It pins the same entries as
+   * the root, and lets verify() check a head against the chain it already recomputes, without rebuilding the tree.
+   */
+  readonly chainHash: string;
   /** ISO 8601 time of signing. */
   readonly at: string;
   /** {@link keyIdOf} the signing key. */
@@ -27,7 +32,7 @@ export interface CheckpointSigner {
 }
 
 /** Domain separation: a signature over a tree head cannot be replayed as a signature over anything else. */
-const DOMAIN = 'rampart.audit.sth/v1\n';
+const DOMAIN = 'rampart.audit.sth/v2\n';
 
 function assertEd25519(key: KeyObject, type: 'private' | 'public'): void {
   if (key.type !== type || key.asymmetricKeyType !== 'ed25519') throw new ConfigurationError(`audit: the checkpoint key must be an Ed25519 ${type} KeyObject`);
@@ -47,12 +52,15 @@ export function checkpointSigner(privateKey: KeyObject): CheckpointSigner {
 
 /** The exact bytes signed: the domain line, then the RFC 8785 form of every head field except the signature. */
 export function treeHeadMessage(head: Omit<SignedTreeHead, 'signature'>): Buffer {
-  return Buffer.from(DOMAIN + canonicalJson({ treeSize: head.treeSize, rootHash: head.rootHash, at: head.at, keyId: head.keyId }), 'utf8');
+  return Buffer.from(
+    DOMAIN + canonicalJson({ treeSize: head.treeSize, rootHash: head.rootHash, chainHash: head.chainHash, at: head.at, keyId: head.keyId }),
+    'utf8',
+  );
 }
 
-/** Signs the head of a tree of `treeSize` leaves with root `rootHash`. */
-export function signTreeHead(signer: CheckpointSigner, treeSize: number, rootHash: Uint8Array, at: string): SignedTreeHead {
-  const unsigned = { treeSize, rootHash: toHex(rootHash), at, keyId: signer.keyId };
+/** Signs the head of a tree of `treeSize` leaves with root `rootHash` and last chain hash `chainHash`. */
+export function signTreeHead(signer: CheckpointSigner, treeSize: number, rootHash: Uint8Array, chainHash: Uint8Array, at: string): SignedTreeHead {
+  const unsigned = { treeSize, rootHash: toHex(rootHash), chainHash: toHex(chainHash), at, keyId: signer.keyId };
   return { ...unsigned, signature: sign(null, treeHeadMessage(unsigned), signer.privateKey).toString('base64url') };
 }
 
@@ -64,6 +72,7 @@ export function verifyTreeHead(head: SignedTreeHead, publicKeys: KeyObject | rea
   const keys = Array.isArray(publicKeys) ? (publicKeys as readonly KeyObject[]) : [publicKeys as KeyObject];
   if (!Number.isSafeInteger(head.treeSize) || head.treeSize < 0) return false;
   if (typeof head.rootHash !== 'string' || fromHex(head.rootHash) === undefined) return false;
+  if (typeof head.chainHash !== 'string' || fromHex(head.chainHash) === undefined) return false;
   if (typeof head.at !== 'string' || typeof head.keyId !== 'string' || typeof head.signature !== 'string') return false;
   if (!/^[A-Za-z0-9_-]{86}$/.test(head.signature)) return false;
   const key = keys.find((candidate) => keyIdOf(candidate) === head.keyId);

@@ -1,14 +1,25 @@
 // Child process for crash.test.ts: appends forever and prints "seq hash" for each acknowledged entry, until killed.
+// Usage: crash-child sqlite <file> | crash-child pg <url> <table>  (checkpoint key in AUDIT_CRASH_KEY)
 import { createPrivateKey } from 'node:crypto';
+import pg from 'pg';
 import { securityEvent } from '../events.js';
 import { checkpointSigner } from './checkpoint.js';
 import { AuditLog } from './log.js';
+import { PostgresAuditStore } from './pg-store.js';
 import { SqliteAuditStore } from './sqlite-store.js';
+import type { AuditStore } from './store.js';
 
-const [path] = process.argv.slice(2);
+const [kind, where, table] = process.argv.slice(2);
 const pem = process.env.AUDIT_CRASH_KEY;
-if (path === undefined || pem === undefined) throw new Error('usage: crash-child <db> (key in AUDIT_CRASH_KEY)');
-const log = AuditLog.open({ store: new SqliteAuditStore(path), signer: checkpointSigner(createPrivateKey(pem)) });
+if (where === undefined || pem === undefined) throw new Error('usage: crash-child sqlite <db> | pg <url> <table> (key in AUDIT_CRASH_KEY)');
+
+async function openStore(): Promise<AuditStore> {
+  if (kind === 'sqlite') return new SqliteAuditStore(where as string);
+  if (kind === 'pg') return PostgresAuditStore.open(new pg.Pool({ connectionString: where, max: 4 }), { table });
+  throw new Error(`unknown store kind ${String(kind)}`);
+}
+
+const log = await AuditLog.open({ store: await openStore(), signer: checkpointSigner(createPrivateKey(pem)) });
 
 for (let round = 0; ; round++) {
   await Promise.all(

@@ -3,11 +3,15 @@ import { generateKeyPairSync, randomInt } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
+import { securityEvent } from '../events.js';
 import { checkpointSigner } from './checkpoint.js';
 import { toHex } from './hash.js';
 import { AuditLog } from './log.js';
+import { PostgresAuditStore } from './pg-store.js';
 import { SqliteAuditStore } from './sqlite-store.js';
+import type { AuditStore } from './store.js';
 import { verify } from './verify.js';
 
 const root = mkdtempSync(join(tmpdir(), 'rampart-audit-crash-'));
@@ -24,10 +28,13 @@ const pem = keys.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
 const LANES = 2;
 const KILLS_PER_LANE = 10;
 
+const pgUrl = process.env.RAMPART_TEST_PG_URL;
+const run = `${process.pid}_${Date.now()}`;
+
 /** Runs the child until it has acknowledged something, waits a random moment, SIGKILLs it; returns what it acknowledged. */
-function runAndKill(path: string): Promise<Map<number, string>> {
+function runAndKill(target: readonly string[]): Promise<Map<number, string>> {
   return new Promise((done, failed) => {
-    const proc = spawn(process.execPath, ['--import', 'tsx', child, path], { cwd: repo, env: { ...process.env, AUDIT_CRASH_KEY: pem }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(process.execPath, ['--import', 'tsx', child, ...target], { cwd: repo, env: { ...process.env, AUDIT_CRASH_KEY: pem }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     let armed = false;
@@ -56,33 +63,66 @@ function runAndKill(path: string): Promise<Map<number, string>> {
   });
 }
 
-async function lane(index: number): Promise<{ path: string; acked: Map<number, string>; kills: number }> {
-  const path = join(root, `crash${index}.db`);
+/** A store the test reads back with, and the child's arguments for the same log. */
+interface Target {
+  readonly args: readonly string[];
+  readonly open: () => Promise<AuditStore>;
+}
+
+async function lane(target: Target): Promise<{ acked: Map<number, string>; kills: number }> {
   const acked = new Map<number, string>();
   let kills = 0;
   for (let k = 0; k < KILLS_PER_LANE; k++) {
     // Resolves only for a child that died of SIGKILL.
-    for (const [seq, hash] of await runAndKill(path)) acked.set(seq, hash);
+    for (const [seq, hash] of await runAndKill(target.args)) acked.set(seq, hash);
     kills += 1;
   }
-  return { path, acked, kills };
+  return { acked, kills };
 }
 
-describe('crash safety', () => {
+/** After the kills: every acknowledged entry is there with its hash, the log verifies, and it reopens and continues. */
+async function survived(target: Target, acked: Map<number, string>): Promise<void> {
+  expect(acked.size).toBeGreaterThan(0);
+  const store = await target.open();
+  for (const [seq, hash] of acked) expect(toHex((await store.row(seq))?.chainHash ?? new Uint8Array())).toBe(hash);
+  const result = await verify(store, { publicKey: keys.publicKey });
+  expect(result).toMatchObject({ ok: true });
+  const log = await AuditLog.open({ store, signer: checkpointSigner(keys.privateKey) });
+  expect(log.size).toBe(result.ok ? result.entries : -1);
+  expect(log.size).toBeGreaterThan(Math.max(...acked.keys()));
+  const size = log.size;
+  expect((await log.append(securityEvent('session.created', 'after-crash'))).seq).toBe(size);
+  await log.close();
+}
+
+async function crashLanes(targets: readonly Target[]): Promise<void> {
+  const lanes = await Promise.all(targets.map((target) => lane(target)));
+  expect(lanes.reduce((sum, l) => sum + l.kills, 0)).toBeGreaterThanOrEqual(20);
+  for (const [i, { acked }] of lanes.entries()) await survived(targets[i] as Target, acked);
+}
+
+describe('crash safety on SQLite', () => {
   it('keeps every acknowledged entry and a verifiable log across repeated SIGKILLs', async () => {
-    const lanes = await Promise.all(Array.from({ length: LANES }, (_, i) => lane(i)));
-    expect(lanes.reduce((sum, l) => sum + l.kills, 0)).toBeGreaterThanOrEqual(20);
-    for (const { path, acked } of lanes) {
-      expect(acked.size).toBeGreaterThan(0);
-      const store = new SqliteAuditStore(path);
-      for (const [seq, hash] of acked) expect(toHex(store.row(seq)?.chainHash ?? new Uint8Array())).toBe(hash);
-      const result = verify(store, { publicKey: keys.publicKey });
-      expect(result).toMatchObject({ ok: true });
-      // The log reopens on the recovered file and continues the chain.
-      const log = AuditLog.open({ store, signer: checkpointSigner(keys.privateKey) });
-      expect(log.size).toBe(result.ok ? result.entries : -1);
-      expect(log.size).toBeGreaterThan(Math.max(...acked.keys()));
-      await log.close();
+    const targets = Array.from({ length: LANES }, (_, i): Target => {
+      const path = join(root, `crash${i}.db`);
+      return { args: ['sqlite', path], open: () => Promise.resolve(new SqliteAuditStore(path)) };
+    });
+    await crashLanes(targets);
+  });
+});
+
+describe.skipIf(pgUrl === undefined)('crash safety on PostgreSQL (needs RAMPART_TEST_PG_URL)', () => {
+  const pool = new pg.Pool({ connectionString: pgUrl, max: 4 });
+  const tables = Array.from({ length: LANES }, (_, i) => `audit_crash_${run}_${i}`);
+  afterAll(async () => {
+    for (const table of tables) {
+      await pool.query(`DROP TABLE IF EXISTS "${table}_entries"`);
+      await pool.query(`DROP TABLE IF EXISTS "${table}_checkpoints"`);
     }
+    await pool.end();
+  });
+
+  it('keeps every acknowledged entry and a verifiable log across repeated SIGKILLs', async () => {
+    await crashLanes(tables.map((table): Target => ({ args: ['pg', pgUrl as string, table], open: () => PostgresAuditStore.open(pool, { table }) })));
   });
 });

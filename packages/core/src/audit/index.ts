@@ -6,7 +6,8 @@ export { GENESIS_CHAIN_HASH, chainHash, emptyRootHash, fromHex, leafHash, nodeHa
 export { AuditLog, type AppendResult, type AuditLogOptions, type AuditRecord, type ConsistencyProof, type InclusionProof } from './log.js';
 export { consistencyPath, inclusionPath, merkleRoot, verifyConsistency, verifyInclusion } from './merkle.js';
 export { SqliteAuditStore } from './sqlite-store.js';
-export { MemoryAuditStore, type AuditRow, type AuditStore } from './store.js';
+export { PostgresAuditStore, type PgPoolClientLike, type PgPoolLike, type PostgresAuditStoreOptions } from './pg-store.js';
+export { AUDIT_PAGE_SIZE, MemoryAuditStore, type AuditRow, type AuditStore, type AuditTail } from './store.js';
 export { checkConsistency, checkInclusion, verify, type AuditVerification, type TamperProblem, type VerifyOptions } from './verify.js';
 export { isAuditSecretKey, MAX_AUDIT_VALUE_LENGTH, redactAuditEvent, type RedactedAuditEvent } from './redact.js';
 export {

@@ -1,14 +1,14 @@
 import { systemClock, type Clock } from '../clock.js';
 import { ConfigurationError } from '../errors.js';
 import type { SecurityEvent } from '../events.js';
-import { canonicalEntry, eventToJson, parseCanonicalEntry, type AuditEntry } from './canonical.js';
+import { eventToJson, parseCanonicalEntry, writeCanonicalEntry, type AuditEntry } from './canonical.js';
 import { signTreeHead, type CheckpointSigner, type SignedTreeHead } from './checkpoint.js';
 import { CompactRange } from './compact-range.js';
 import { AuditError } from './errors.js';
 import { GENESIS_CHAIN_HASH, chainHash, leafHash, toHex } from './hash.js';
 import { consistencyPath, inclusionPath } from './merkle.js';
 import { redactAuditEvent } from './redact.js';
-import type { AuditRow, AuditStore } from './store.js';
+import type { AuditRow, AuditStore, AuditTail } from './store.js';
 
 /** Options for {@link AuditLog.open}. */
 export interface AuditLogOptions {
@@ -16,8 +16,16 @@ export interface AuditLogOptions {
   /** Signs checkpoints: see {@link checkpointSigner}. */
   readonly signer: CheckpointSigner;
   readonly clock?: Clock;
-  /** Most entries per transaction (group commit); default 256. */
+  /** Most entries per transaction (group commit); default 1024. */
   readonly maxBatch?: number;
+  /**
+   * Signs a checkpoint this often (ms) when entries were added since the last one; default 60,000, 0 turns the timer
+   * off. Entries after the newest checkpoint are the ones a database writer can rewrite undetected, so this bounds
+   * that window in time. The timer does not keep the process alive.
+   */
+  readonly checkpointIntervalMs?: number;
+  /** Told about a failed timed checkpoint (the next one retries); default: a process warning. */
+  readonly onCheckpointError?: (error: unknown) => void;
 }
 
 /** What `append` acknowledges: the entry's seq and chain hash (hex), once durably committed. */
@@ -56,10 +64,15 @@ interface Pending {
   readonly reject: (error: unknown) => void;
 }
 
+const warn = (error: unknown): void => {
+  process.emitWarning(`audit: a timed checkpoint failed: ${error instanceof Error ? error.message : String(error)}`, 'RampartAuditWarning');
+};
+
 /**
  * An append-only, tamper-evident audit log: each entry is hashed (RFC 8785 + RFC 9162 leaf), chained to all before
- * it, and added to a Merkle tree whose heads are signed. Appends made in the same tick share one transaction (group
- * commit) and are acknowledged only after it commits, so an acknowledged entry is never lost to a crash.
+ * it, and added to a Merkle tree whose heads are signed. Appends are group-committed: while one batch is being
+ * written, new appends queue and go out together as the next batch, and each is acknowledged only after its batch
+ * committed, so an acknowledged entry is never lost to a crash.
  */
 export class AuditLog {
   readonly #store: AuditStore;
@@ -67,34 +80,55 @@ export class AuditLog {
   readonly #clock: Clock;
   readonly #maxBatch: number;
   readonly #range = new CompactRange();
+  readonly #timer: NodeJS.Timeout | undefined;
   #nextSeq: number;
   #lastChain: Uint8Array;
+  #committedChain: Uint8Array;
+  #checkpointedSize: number;
   #queue: Pending[] = [];
+  #writing: Promise<void> | undefined;
   #scheduled = false;
   #failure: unknown = undefined;
   #closed = false;
 
-  private constructor(options: AuditLogOptions) {
-    const maxBatch = options.maxBatch ?? 256;
-    if (!Number.isSafeInteger(maxBatch) || maxBatch < 1) throw new ConfigurationError('audit: maxBatch must be a positive integer');
+  private constructor(options: AuditLogOptions, tail: AuditTail, leaves: readonly Uint8Array[], checkpointedSize: number) {
     this.#store = options.store;
     this.#signer = options.signer;
     this.#clock = options.clock ?? systemClock;
-    this.#maxBatch = maxBatch;
-    const next = this.#store.nextSeq();
-    if (this.#store.count() !== next) throw new AuditError('AUDIT_STORE_CORRUPT', `store holds ${this.#store.count()} rows for seq 0..${next - 1}`);
-    // O(n) once at open, so each append stays O(log n).
-    for (const leaf of this.#store.leafHashes(0, next)) this.#range.push(leaf);
-    this.#nextSeq = next;
-    this.#lastChain = this.#store.last()?.chainHash ?? GENESIS_CHAIN_HASH;
+    this.#maxBatch = options.maxBatch ?? 1024;
+    for (const leaf of leaves) this.#range.push(leaf);
+    this.#nextSeq = tail.nextSeq;
+    this.#lastChain = tail.last?.chainHash ?? GENESIS_CHAIN_HASH;
+    this.#committedChain = this.#lastChain;
+    this.#checkpointedSize = checkpointedSize;
+    const interval = options.checkpointIntervalMs ?? 60_000;
+    if (interval > 0) {
+      const onError = options.onCheckpointError ?? warn;
+      this.#timer = setInterval(() => {
+        if (this.#closed || this.#failure !== undefined || this.#nextSeq === this.#checkpointedSize) return;
+        this.checkpoint().catch(onError);
+      }, interval);
+      this.#timer.unref();
+    }
   }
 
   /**
    * Opens the log over `store`, continuing its chain. Refuses a store with missing or renumbered rows
    * (`AUDIT_STORE_CORRUPT`) rather than building new entries on a damaged history.
    */
-  static open(options: AuditLogOptions): AuditLog {
-    return new AuditLog(options);
+  static async open(options: AuditLogOptions): Promise<AuditLog> {
+    const maxBatch = options.maxBatch ?? 1024;
+    if (!Number.isSafeInteger(maxBatch) || maxBatch < 1) throw new ConfigurationError('audit: maxBatch must be a positive integer');
+    const interval = options.checkpointIntervalMs ?? 60_000;
+    if (!Number.isSafeInteger(interval) || interval < 0) throw new ConfigurationError('audit: checkpointIntervalMs must be a non-negative integer');
+    await options.store.lockWriter?.();
+    const tail = await options.store.tail();
+    if (tail.count !== tail.nextSeq) throw new AuditError('AUDIT_STORE_CORRUPT', `store holds ${tail.count} rows for seq 0..${tail.nextSeq - 1}`);
+    // O(n) once at open, so each append stays O(log n).
+    const leaves = await options.store.leafHashes(0, tail.nextSeq);
+    if (leaves.length !== tail.nextSeq) throw new AuditError('AUDIT_STORE_CORRUPT', `store holds ${leaves.length} of ${tail.nextSeq} leaves`);
+    const heads = await options.store.checkpoints();
+    return new AuditLog(options, tail, leaves, heads.at(-1)?.treeSize ?? 0);
   }
 
   /** The store, for {@link verify} and for reading. */
@@ -123,20 +157,14 @@ export class AuditLog {
       const seq = this.#nextSeq;
       const at = new Date(this.#clock.now()).toISOString();
       const { event: clean, redacted } = redactAuditEvent(eventToJson(event));
-      const canonical = canonicalEntry({ seq, at, event: clean });
+      const canonical = writeCanonicalEntry({ seq, at, event: clean });
       const leaf = leafHash(canonical);
       const chain = chainHash(this.#lastChain, leaf);
       this.#nextSeq = seq + 1;
       this.#lastChain = chain;
       return new Promise<AppendResult>((resolve, reject) => {
         this.#queue.push({ row: { seq, at, canonical, leafHash: leaf, chainHash: chain }, redacted, resolve, reject });
-        if (this.#queue.length >= this.#maxBatch) this.#flush();
-        else if (!this.#scheduled) {
-          this.#scheduled = true;
-          setImmediate(() => {
-            this.#flush();
-          });
-        }
+        this.#schedule();
       });
     } catch (error) {
       return Promise.reject(error instanceof Error ? error : new Error(String(error)));
@@ -148,84 +176,103 @@ export class AuditLog {
     if (this.#failure !== undefined) throw new AuditError('AUDIT_FAILED', 'an earlier batch failed to commit; reopen the log', { cause: this.#failure });
   }
 
-  #flush(): void {
-    this.#scheduled = false;
-    const batch = this.#queue;
-    this.#queue = [];
-    if (batch.length === 0) return;
-    try {
-      this.#store.append(batch.map((p) => p.row));
-    } catch (cause) {
-      // The in-memory chain already runs past the store: refuse everything until reopened from the store.
-      this.#failure = cause;
-      const error = new AuditError('AUDIT_FAILED', 'the batch did not commit', { cause });
-      for (const p of batch) p.reject(error);
-      for (const p of this.#queue.splice(0)) p.reject(error);
-      return;
+  /** Starts a write at the end of this tick, so appends made in one tick share a transaction. */
+  #schedule(): void {
+    if (this.#writing !== undefined || this.#scheduled) return;
+    this.#scheduled = true;
+    setImmediate(() => {
+      this.#scheduled = false;
+      this.#writeNext();
+    });
+  }
+
+  /** Writes queued batches one transaction at a time, in seq order, until the queue is empty. */
+  #writeNext(): void {
+    if (this.#writing !== undefined || this.#queue.length === 0) return;
+    const batch = this.#queue.splice(0, this.#maxBatch);
+    this.#writing = this.#store.append(batch.map((p) => p.row)).then(
+      () => {
+        this.#writing = undefined;
+        for (const p of batch) this.#range.push(p.row.leafHash);
+        this.#committedChain = (batch.at(-1) as Pending).row.chainHash;
+        for (const p of batch) p.resolve({ seq: p.row.seq, hash: toHex(p.row.chainHash), redacted: p.redacted });
+        this.#writeNext();
+      },
+      (cause: unknown) => {
+        this.#writing = undefined;
+        // The in-memory chain already runs past the store: refuse everything until reopened from the store.
+        this.#failure = cause;
+        const error = new AuditError('AUDIT_FAILED', 'the batch did not commit', { cause });
+        for (const p of batch) p.reject(error);
+        for (const p of this.#queue.splice(0)) p.reject(error);
+      },
+    );
+  }
+
+  /** Resolves once every append made so far has committed (or the log failed). */
+  async #drain(): Promise<void> {
+    this.#writeNext();
+    while (this.#writing !== undefined) {
+      await this.#writing;
+      this.#writeNext();
     }
-    for (const p of batch) this.#range.push(p.row.leafHash);
-    for (const p of batch) p.resolve({ seq: p.row.seq, hash: toHex(p.row.chainHash), redacted: p.redacted });
+    if (this.#failure !== undefined) throw new AuditError('AUDIT_FAILED', 'the batch did not commit', { cause: this.#failure });
   }
 
   /** Commits pending appends, then signs and stores the head of the committed tree. */
-  checkpoint(): Promise<SignedTreeHead> {
-    try {
-      this.#assertUsable();
-      return Promise.resolve(this.#checkpointNow());
-    } catch (error) {
-      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
-    }
+  async checkpoint(): Promise<SignedTreeHead> {
+    this.#assertUsable();
+    return this.#checkpointNow();
   }
 
-  #checkpointNow(): SignedTreeHead {
-    this.#flush();
-    if (this.#failure !== undefined) throw new AuditError('AUDIT_FAILED', 'the batch did not commit', { cause: this.#failure });
-    const head = signTreeHead(this.#signer, this.#range.size, this.#range.root(), new Date(this.#clock.now()).toISOString());
-    this.#store.addCheckpoint(head);
+  async #checkpointNow(): Promise<SignedTreeHead> {
+    await this.#drain();
+    const size = this.#range.size;
+    const head = signTreeHead(this.#signer, size, this.#range.root(), this.#committedChain, new Date(this.#clock.now()).toISOString());
+    await this.#store.addCheckpoint(head);
+    this.#checkpointedSize = Math.max(this.#checkpointedSize, size);
     return head;
   }
 
   /** The stored entry `seq`, parsed; `AUDIT_MALFORMED_ENTRY` if its stored text is not canonical. */
-  entry(seq: number): AuditRecord | undefined {
-    const row = this.#store.row(seq);
+  async entry(seq: number): Promise<AuditRecord | undefined> {
+    const row = await this.#store.row(seq);
     if (row === undefined) return undefined;
     const entry = parseCanonicalEntry(row.canonical);
     return { ...entry, canonical: row.canonical, leafHash: toHex(row.leafHash), chainHash: toHex(row.chainHash) };
   }
 
-  #leaves(treeSize: number): Uint8Array[] {
-    const leaves = this.#store.leafHashes(0, treeSize);
+  async #leaves(treeSize: number): Promise<Uint8Array[]> {
+    const leaves = await this.#store.leafHashes(0, treeSize);
     if (leaves.length !== treeSize) throw new AuditError('AUDIT_STORE_CORRUPT', `store holds ${leaves.length} of ${treeSize} leaves`);
     return leaves;
   }
 
   /** RFC 9162 §2.1.3 proof that entry `seq` is in the tree of `treeSize` entries (0 <= seq < treeSize <= size). */
-  inclusionProof(seq: number, treeSize: number): InclusionProof {
+  async inclusionProof(seq: number, treeSize: number): Promise<InclusionProof> {
     if (!Number.isSafeInteger(seq) || !Number.isSafeInteger(treeSize) || seq < 0 || seq >= treeSize || treeSize > this.size) {
       throw new AuditError('AUDIT_OUT_OF_RANGE', `no inclusion proof for seq ${seq} in a tree of ${treeSize} (log size ${this.size})`);
     }
-    return { leafIndex: seq, treeSize, path: inclusionPath(seq, this.#leaves(treeSize)).map(toHex) };
+    return { leafIndex: seq, treeSize, path: inclusionPath(seq, await this.#leaves(treeSize)).map(toHex) };
   }
 
   /** RFC 9162 §2.1.4 proof that the tree of `firstSize` entries is a prefix of the tree of `secondSize` (0 < first < second <= size). */
-  consistencyProof(firstSize: number, secondSize: number): ConsistencyProof {
+  async consistencyProof(firstSize: number, secondSize: number): Promise<ConsistencyProof> {
     if (!Number.isSafeInteger(firstSize) || !Number.isSafeInteger(secondSize) || firstSize <= 0 || firstSize >= secondSize || secondSize > this.size) {
       throw new AuditError('AUDIT_OUT_OF_RANGE', `no consistency proof from ${firstSize} to ${secondSize} (log size ${this.size})`);
     }
-    return { firstSize, secondSize, path: consistencyPath(firstSize, this.#leaves(secondSize)).map(toHex) };
+    return { firstSize, secondSize, path: consistencyPath(firstSize, await this.#leaves(secondSize)).map(toHex) };
   }
 
   /** Commits pending appends, signs a final checkpoint, and closes the store. Idempotent. */
-  close(): Promise<SignedTreeHead | undefined> {
-    if (this.#closed) return Promise.resolve(undefined);
+  async close(): Promise<SignedTreeHead | undefined> {
+    if (this.#closed) return undefined;
+    this.#closed = true;
+    if (this.#timer !== undefined) clearInterval(this.#timer);
     try {
-      const head = this.#failure === undefined ? this.#checkpointNow() : undefined;
-      return Promise.resolve(head);
-    } catch (error) {
-      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+      return this.#failure === undefined ? await this.#checkpointNow() : undefined;
     } finally {
-      this.#closed = true;
-      this.#store.close();
+      await this.#store.close();
     }
   }
 }

@@ -59,9 +59,9 @@ const ALL_TYPES: Record<SecurityEventType, true> = {
 
 /** Appends one event to a fresh log and returns its stored record (with its chain hash). */
 async function record(event: Omit<SecurityEvent, 'at'>): Promise<AuditRecord> {
-  const log = AuditLog.open({ store: new MemoryAuditStore(), signer, clock: new ManualClock(LOGGED_AT) });
+  const log = await AuditLog.open({ store: new MemoryAuditStore(), signer, clock: new ManualClock(LOGGED_AT) });
   await log.append({ ...event, at: EVENT_AT });
-  const entry = log.entry(0);
+  const entry = await log.entry(0);
   if (entry === undefined) throw new Error('entry 0 missing');
   return entry;
 }

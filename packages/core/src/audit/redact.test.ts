@@ -45,9 +45,9 @@ interface StoredRow {
 }
 
 /** A log on a real SQLite file, and a way to read what it stored with SQL. */
-function openLog(): { log: AuditLog; rows: () => StoredRow[]; path: string } {
+async function openLog(): Promise<{ log: AuditLog; rows: () => StoredRow[]; path: string }> {
   const path = join(root, `redact${++files}.db`);
-  const log = AuditLog.open({ store: new SqliteAuditStore(path), signer, clock: new ManualClock() });
+  const log = await AuditLog.open({ store: new SqliteAuditStore(path), signer, clock: new ManualClock() });
   const rows = (): StoredRow[] => {
     const db = new Database(path, { readonly: true });
     try {
@@ -65,7 +65,7 @@ const RAW_UNSAFE = /[\0-\x1F\x7F-\x9F\u061C\u200B\u200E\u200F\u2028-\u202E\u2060
 
 describe('redaction before hashing (real SQLite, read back with SQL)', () => {
   it('stores none of a JWT, API keys, a password attribute or a Luhn-valid card number', async () => {
-    const { log, rows, path } = openLog();
+    const { log, rows, path } = await openLog();
     const ack = await log.append(
       securityEvent('auth.login.failed', 'alice', {
         note: `token was ${JWT}`,
@@ -99,11 +99,11 @@ describe('redaction before hashing (real SQLite, read back with SQL)', () => {
       clientIp: '203.0.113.7',
     });
     // The redacted entry is what the chain and the signed head commit to.
-    expect(verify(new SqliteAuditStore(path), { publicKey: keys.publicKey })).toEqual({ ok: true, entries: 1, checkpoints: 1 });
+    expect(await verify(new SqliteAuditStore(path), { publicKey: keys.publicKey })).toEqual({ ok: true, entries: 1, checkpoints: 1 });
   });
 
   it('redacts a card number given as a number and values under secret names whatever they look like', async () => {
-    const { log, rows } = openLog();
+    const { log, rows } = await openLog();
     const ack = await log.append(
       securityEvent('mfa.totp.replay', 'alice', { pan: 4111111111111111, code: 123456, otp: '654321', apiKey: 'x', sessionId: 'abc' }),
     );
@@ -119,7 +119,7 @@ describe('redaction before hashing (real SQLite, read back with SQL)', () => {
   });
 
   it('keeps a user name with CR/LF as one entry whose stored text holds no raw line break', async () => {
-    const { log, rows } = openLog();
+    const { log, rows } = await openLog();
     const forged = '{"seq":1,"at":"2026-01-01T00:00:00.000Z","event":{"type":"auth.login.succeeded","subject":"root"}}';
     const subject = `bob\r\n${forged}\n\u2028\u2029\u0085\u001b[2J\u202eevil`;
     await log.append(securityEvent('auth.login.failed', subject, { reason: `bad\npassword\r\n${forged}` }));
@@ -139,7 +139,7 @@ describe('redaction before hashing (real SQLite, read back with SQL)', () => {
   });
 
   it('keeps a literal backslash-n apart from an escaped newline', async () => {
-    const { log, rows } = openLog();
+    const { log, rows } = await openLog();
     await log.append(securityEvent('auth.login.failed', 'a\\nb'));
     await log.append(securityEvent('auth.login.failed', 'a\nb'));
     await log.close();
@@ -148,7 +148,7 @@ describe('redaction before hashing (real SQLite, read back with SQL)', () => {
   });
 
   it('escapes control characters in attribute names and the type as well', async () => {
-    const { log, rows } = openLog();
+    const { log, rows } = await openLog();
     const event = { type: 'authz.denied', at: new Date(0), attributes: { 'x\nforged': 1 } } as unknown as SecurityEvent;
     await log.append(event);
     await log.close();
@@ -158,7 +158,7 @@ describe('redaction before hashing (real SQLite, read back with SQL)', () => {
   });
 
   it('never stores embedded secrets or raw control characters, for random surrounding text (property)', async () => {
-    const { log, rows } = openLog();
+    const { log, rows } = await openLog();
     const secrets = [JWT, STRIPE_KEY, GITHUB_TOKEN, AWS_KEY, CARD, CARD_DASHED, AMEX, `Bearer ${BEARER_TOKEN}`, `Basic ${BASIC}`, RANDOM_B64, RANDOM_HEX];
     const hidden = (secret: string): string => secret.replace(/^(?:Bearer|Basic) /, '');
     const noise = fc.string({
@@ -184,7 +184,7 @@ describe('redaction before hashing (real SQLite, read back with SQL)', () => {
   });
 
   it('leaves ordinary values alone: UUIDs, emails, IPs, ISO dates, numbers, digests and key ids', async () => {
-    const { log, rows } = openLog();
+    const { log, rows } = await openLog();
     const attributes = {
       requestId: '3f2b8c1e-9d4a-4b6e-8f0a-1c2d3e4f5a6b',
       trace: '4bf92f3577b34da6a3ce929d0e0e4736',

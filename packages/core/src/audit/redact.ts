@@ -95,6 +95,25 @@ function redactHighEntropy(text: string): string {
     .replace(LONG_BASE64, (run) => (looksRandom(run) ? '[REDACTED:token]' : run));
 }
 
+/** How an attribute name is treated; names come from code and repeat in every event, so each is judged once. */
+interface NameRule {
+  readonly secret: boolean;
+  readonly publicDigest: boolean;
+  readonly escaped: string;
+}
+
+/** Bounded: a stream of distinct names (built from input) stops being cached rather than growing without limit. */
+const MAX_CACHED_NAMES = 1024;
+const nameRules = new Map<string, NameRule>();
+
+function nameRule(name: string): NameRule {
+  const cached = nameRules.get(name);
+  if (cached !== undefined) return cached;
+  const rule: NameRule = { secret: isAuditSecretKey(name), publicDigest: namesPublicDigest(name), escaped: sanitizeLogText(name, NO_CUT) };
+  if (nameRules.size < MAX_CACHED_NAMES) nameRules.set(name, rule);
+  return rule;
+}
+
 /** Escaping only: cutting is done before redaction, by {@link cutBeforeRedaction}. */
 const NO_CUT = { maxLength: Number.MAX_SAFE_INTEGER };
 
@@ -156,20 +175,23 @@ export function redactAuditEvent(event: AuditEventJson): RedactedAuditEvent {
   if (event.attributes !== undefined) {
     const attributes: Record<string, string | number | boolean> = {};
     for (const [key, value] of Object.entries(event.attributes)) {
+      const rule = nameRule(key);
       let next: string | number | boolean = value;
-      if (isAuditSecretKey(key)) {
+      if (rule.secret) {
         next = REDACTED;
         redacted++;
       } else if (typeof value === 'string') {
-        const { text, changed } = redactString(value, !namesPublicDigest(key));
+        const { text, changed } = redactString(value, !rule.publicDigest);
         if (changed) redacted++;
         next = text;
       } else if (typeof value === 'number' && isCardNumberValue(value)) {
         next = '[REDACTED:card]';
         redacted++;
       }
-      // An own data property even for `__proto__`; escaping is injective, so two keys never collide.
-      Object.defineProperty(attributes, sanitizeLogText(key, NO_CUT), { value: next, enumerable: true, writable: true, configurable: true });
+      // An own data property even for `__proto__` (plain assignment would set the prototype); escaping is injective, so
+      // two keys never collide.
+      if (rule.escaped === '__proto__') Object.defineProperty(attributes, rule.escaped, { value: next, enumerable: true, writable: true, configurable: true });
+      else attributes[rule.escaped] = next;
     }
     out.attributes = attributes;
   }

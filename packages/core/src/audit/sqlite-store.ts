@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import type { SignedTreeHead } from './checkpoint.js';
-import type { AuditRow, AuditStore } from './store.js';
+import { AUDIT_PAGE_SIZE, type AuditRow, type AuditStore, type AuditTail } from './store.js';
 
 interface EntryRecord {
   seq: unknown;
@@ -12,6 +12,7 @@ interface EntryRecord {
 interface CheckpointRecord {
   tree_size: unknown;
   root_hash: unknown;
+  chain_hash: unknown;
   at: unknown;
   key_id: unknown;
   signature: unknown;
@@ -29,6 +30,7 @@ CREATE TABLE IF NOT EXISTS audit_checkpoints (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
   tree_size INTEGER NOT NULL,
   root_hash TEXT NOT NULL,
+  chain_hash TEXT NOT NULL,
   at TEXT NOT NULL,
   key_id TEXT NOT NULL,
   signature TEXT NOT NULL
@@ -37,7 +39,7 @@ CREATE INDEX IF NOT EXISTS audit_checkpoints_size ON audit_checkpoints (tree_siz
 `;
 
 // Rows come from a database an attacker may have edited: coerce types so a wrong type reads as a mismatch, never a crash.
-const bytes = (value: unknown): Uint8Array => (value instanceof Uint8Array ? new Uint8Array(value) : new Uint8Array(0));
+const bytes = (value: unknown): Uint8Array => (value instanceof Uint8Array ? value : new Uint8Array(0));
 const text = (value: unknown): string => (typeof value === 'string' ? value : '');
 const integer = (value: unknown): number => (typeof value === 'number' && Number.isSafeInteger(value) ? value : typeof value === 'bigint' ? Number(value) : Number.NaN);
 
@@ -45,14 +47,39 @@ function toRow(record: EntryRecord): AuditRow {
   return { seq: integer(record.seq), at: text(record.at), canonical: text(record.canonical), leafHash: bytes(record.leaf_hash), chainHash: bytes(record.chain_hash) };
 }
 
+/** `seq, at, canonical, leaf_hash, chain_hash` as a raw row. */
+type RawEntry = [unknown, unknown, unknown, unknown, unknown];
+
+function rawToRow(record: RawEntry): AuditRow {
+  return { seq: integer(record[0]), at: text(record[1]), canonical: text(record[2]), leafHash: bytes(record[3]), chainHash: bytes(record[4]) };
+}
+
+function toHead(r: CheckpointRecord): SignedTreeHead {
+  return { treeSize: integer(r.tree_size), rootHash: text(r.root_hash), chainHash: text(r.chain_hash), at: text(r.at), keyId: text(r.key_id), signature: text(r.signature) };
+}
+
+/** better-sqlite3 binds Buffers as blobs; the log's hashes already are Buffers, so most need no copy. */
+const asBuffer = (bytes: Uint8Array): Buffer => (Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+
+/** Runs a synchronous better-sqlite3 call as the port's promise, turning a throw into a rejection. */
+function settle<T>(work: () => T): Promise<T> {
+  try {
+    return Promise.resolve(work());
+  } catch (error) {
+    return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+  }
+}
+
 /**
  * The embedded {@link AuditStore}: one SQLite file in WAL mode with `synchronous = FULL`, so a committed batch is in
- * the fsynced WAL before `append` returns and an acknowledged entry survives `kill -9` and power loss.
+ * the fsynced WAL before `append` resolves and an acknowledged entry survives `kill -9` and power loss. better-sqlite3
+ * is synchronous: each call runs to completion before its promise settles.
  */
 export class SqliteAuditStore implements AuditStore {
   readonly #db: Database.Database;
-  readonly #insert: Database.Statement;
   readonly #appendAll: (rows: readonly AuditRow[]) => void;
+  readonly #firstPage: Database.Statement;
+  readonly #nextPage: Database.Statement;
 
   /** Opens (creating if needed) the store at `path`, or an in-memory one for `':memory:'`. */
   constructor(path: string) {
@@ -61,47 +88,63 @@ export class SqliteAuditStore implements AuditStore {
     this.#db.pragma('synchronous = FULL');
     this.#db.pragma('busy_timeout = 5000');
     this.#db.exec(SCHEMA);
-    this.#insert = this.#db.prepare('INSERT INTO audit_entries (seq, at, canonical, leaf_hash, chain_hash) VALUES (?, ?, ?, ?, ?)');
+    const insert = this.#db.prepare('INSERT INTO audit_entries (seq, at, canonical, leaf_hash, chain_hash) VALUES (?, ?, ?, ?, ?)');
     this.#appendAll = this.#db.transaction((rows: readonly AuditRow[]) => {
-      for (const row of rows) this.#insert.run(row.seq, row.at, row.canonical, Buffer.from(row.leafHash), Buffer.from(row.chainHash));
+      for (const row of rows) insert.run(row.seq, row.at, row.canonical, asBuffer(row.leafHash), asBuffer(row.chainHash));
     });
+    // Raw (array) rows: a walk over millions of rows skips building a keyed object per row.
+    this.#firstPage = this.#db.prepare('SELECT seq, at, canonical, leaf_hash, chain_hash FROM audit_entries ORDER BY seq LIMIT ?').raw(true);
+    this.#nextPage = this.#db.prepare('SELECT seq, at, canonical, leaf_hash, chain_hash FROM audit_entries WHERE seq > ? ORDER BY seq LIMIT ?').raw(true);
   }
 
-  nextSeq(): number {
-    const record = this.#db.prepare('SELECT MAX(seq) AS m FROM audit_entries').get() as { m: unknown };
-    return record.m === null ? 0 : integer(record.m) + 1;
+  tail(): Promise<AuditTail> {
+    return settle(() => {
+      const { c, m } = this.#db.prepare('SELECT COUNT(*) AS c, MAX(seq) AS m FROM audit_entries').get() as { c: unknown; m: unknown };
+      const record = this.#db.prepare('SELECT * FROM audit_entries ORDER BY seq DESC LIMIT 1').get() as EntryRecord | undefined;
+      return { count: integer(c), nextSeq: m === null ? 0 : integer(m) + 1, last: record === undefined ? undefined : toRow(record) };
+    });
   }
-  count(): number {
-    return integer((this.#db.prepare('SELECT COUNT(*) AS c FROM audit_entries').get() as { c: unknown }).c);
+  append(rows: readonly AuditRow[]): Promise<void> {
+    return settle(() => {
+      this.#appendAll(rows);
+    });
   }
-  last(): AuditRow | undefined {
-    const record = this.#db.prepare('SELECT * FROM audit_entries ORDER BY seq DESC LIMIT 1').get() as EntryRecord | undefined;
-    return record === undefined ? undefined : toRow(record);
+  row(seq: number): Promise<AuditRow | undefined> {
+    return settle(() => {
+      const record = this.#db.prepare('SELECT * FROM audit_entries WHERE seq = ?').get(seq) as EntryRecord | undefined;
+      return record === undefined ? undefined : toRow(record);
+    });
   }
-  append(rows: readonly AuditRow[]): void {
-    this.#appendAll(rows);
+  async *pages(): AsyncIterable<readonly AuditRow[]> {
+    // Keyset pages: the cursor is the raw seq value SQLite returned, so even a tampered, out-of-range seq pages on.
+    let records = this.#firstPage.all(AUDIT_PAGE_SIZE) as RawEntry[];
+    while (records.length > 0) {
+      yield records.map(rawToRow);
+      if (records.length < AUDIT_PAGE_SIZE) return;
+      records = (await Promise.resolve(this.#nextPage.all((records.at(-1) as RawEntry)[0], AUDIT_PAGE_SIZE))) as RawEntry[];
+    }
   }
-  row(seq: number): AuditRow | undefined {
-    const record = this.#db.prepare('SELECT * FROM audit_entries WHERE seq = ?').get(seq) as EntryRecord | undefined;
-    return record === undefined ? undefined : toRow(record);
+  leafHashes(start: number, end: number): Promise<Uint8Array[]> {
+    return settle(() => {
+      const records = this.#db.prepare('SELECT leaf_hash FROM audit_entries WHERE seq >= ? AND seq < ? ORDER BY seq').all(start, end) as { leaf_hash: unknown }[];
+      return records.map((record) => bytes(record.leaf_hash));
+    });
   }
-  *rows(): Iterable<AuditRow> {
-    for (const record of this.#db.prepare('SELECT * FROM audit_entries ORDER BY seq').iterate() as IterableIterator<EntryRecord>) yield toRow(record);
+  addCheckpoint(head: SignedTreeHead): Promise<void> {
+    return settle(() => {
+      this.#db
+        .prepare('INSERT INTO audit_checkpoints (tree_size, root_hash, chain_hash, at, key_id, signature) VALUES (?, ?, ?, ?, ?, ?)')
+        .run(head.treeSize, head.rootHash, head.chainHash, head.at, head.keyId, head.signature);
+    });
   }
-  leafHashes(start: number, end: number): Uint8Array[] {
-    const records = this.#db.prepare('SELECT leaf_hash FROM audit_entries WHERE seq >= ? AND seq < ? ORDER BY seq').all(start, end) as { leaf_hash: unknown }[];
-    return records.map((record) => bytes(record.leaf_hash));
+  checkpoints(): Promise<SignedTreeHead[]> {
+    return settle(() => {
+      const records = this.#db.prepare('SELECT * FROM audit_checkpoints ORDER BY tree_size, id').all() as CheckpointRecord[];
+      return records.map(toHead);
+    });
   }
-  addCheckpoint(head: SignedTreeHead): void {
-    this.#db
-      .prepare('INSERT INTO audit_checkpoints (tree_size, root_hash, at, key_id, signature) VALUES (?, ?, ?, ?, ?)')
-      .run(head.treeSize, head.rootHash, head.at, head.keyId, head.signature);
-  }
-  checkpoints(): SignedTreeHead[] {
-    const records = this.#db.prepare('SELECT * FROM audit_checkpoints ORDER BY tree_size, id').all() as CheckpointRecord[];
-    return records.map((r) => ({ treeSize: integer(r.tree_size), rootHash: text(r.root_hash), at: text(r.at), keyId: text(r.key_id), signature: text(r.signature) }));
-  }
-  close(): void {
+  close(): Promise<void> {
     if (this.#db.open) this.#db.close();
+    return Promise.resolve();
   }
 }

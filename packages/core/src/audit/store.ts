@@ -12,72 +12,85 @@ export interface AuditRow {
   readonly chainHash: Uint8Array;
 }
 
-/**
- * Where the audit log keeps entries and checkpoints. Contract: `append` is atomic and durable when it returns (all
- * rows or none, surviving a process kill), and reads return rows in ascending `seq` exactly as stored, with no
- * gap-filling or deduplication, so `verify()` sees what an attacker left.
- */
-export interface AuditStore {
-  /** `MAX(seq) + 1`, 0 when empty. */
-  nextSeq(): number;
+/** What a store knows about its tail, read once when the log opens. */
+export interface AuditTail {
   /** Number of rows. */
-  count(): number;
+  readonly count: number;
+  /** `MAX(seq) + 1`, 0 when empty. */
+  readonly nextSeq: number;
   /** The row with the highest seq. */
-  last(): AuditRow | undefined;
-  /** Adds rows in one transaction. */
-  append(rows: readonly AuditRow[]): void;
-  row(seq: number): AuditRow | undefined;
-  /** Every row by ascending seq. Do not call other methods while iterating. */
-  rows(): Iterable<AuditRow>;
-  /** Leaf hashes of rows with `start <= seq < end`, by ascending seq. */
-  leafHashes(start: number, end: number): Uint8Array[];
-  addCheckpoint(head: SignedTreeHead): void;
-  /** Every stored checkpoint, by ascending tree size. */
-  checkpoints(): SignedTreeHead[];
-  close(): void;
+  readonly last: AuditRow | undefined;
 }
 
 /**
+ * Where the audit log keeps entries and checkpoints. Contract: `append` is atomic and durable when its promise
+ * resolves (all rows or none, surviving a process kill), and reads return rows exactly as stored, with no gap-filling
+ * or deduplication, so `verify()` sees what an attacker left. The log calls `append` once at a time, in seq order.
+ */
+export interface AuditStore {
+  /**
+   * Makes this store the log's only writer (for a store several processes can reach), so no second writer continues
+   * the chain from a stale tail. `AuditLog.open` calls it before {@link tail}.
+   */
+  lockWriter?(): Promise<void>;
+  tail(): Promise<AuditTail>;
+  /** Adds rows in one transaction; resolves once they are durable. */
+  append(rows: readonly AuditRow[]): Promise<void>;
+  row(seq: number): Promise<AuditRow | undefined>;
+  /**
+   * Every row, in the store's order (ascending seq for a database; file order for a file), a page at a time, so a
+   * walk over millions of rows holds one page in memory and pays one await per page, not per row.
+   */
+  pages(): AsyncIterable<readonly AuditRow[]>;
+  /** Leaf hashes of rows with `start <= seq < end`, by ascending seq. */
+  leafHashes(start: number, end: number): Promise<Uint8Array[]>;
+  addCheckpoint(head: SignedTreeHead): Promise<void>;
+  /** Every stored checkpoint, by ascending tree size. */
+  checkpoints(): Promise<SignedTreeHead[]>;
+  close(): Promise<void>;
+}
+
+/** Rows per page when a store reads the log for verify() or at open. */
+export const AUDIT_PAGE_SIZE = 4096;
+
+/**
  * An in-memory {@link AuditStore} for tests and short-lived processes. Nothing survives the process: use the SQLite
- * store for a trail that must outlive a crash.
+ * or PostgreSQL store for a trail that must outlive a crash.
  */
 export class MemoryAuditStore implements AuditStore {
   readonly #rows: AuditRow[] = [];
   readonly #checkpoints: SignedTreeHead[] = [];
 
-  nextSeq(): number {
-    return this.#rows.length === 0 ? 0 : (this.#rows.at(-1) as AuditRow).seq + 1;
+  tail(): Promise<AuditTail> {
+    const last = this.#rows.at(-1);
+    return Promise.resolve({ count: this.#rows.length, nextSeq: last === undefined ? 0 : last.seq + 1, last });
   }
-  count(): number {
-    return this.#rows.length;
-  }
-  last(): AuditRow | undefined {
-    return this.#rows.at(-1);
-  }
-  append(rows: readonly AuditRow[]): void {
-    const next = this.nextSeq();
-    rows.forEach((row, i) => {
-      if (row.seq !== next + i) throw new RangeError('rows must continue the sequence');
-    });
+  append(rows: readonly AuditRow[]): Promise<void> {
+    const last = this.#rows.at(-1);
+    const next = last === undefined ? 0 : last.seq + 1;
+    if (rows.some((row, i) => row.seq !== next + i)) return Promise.reject(new RangeError('rows must continue the sequence'));
     this.#rows.push(...rows);
+    return Promise.resolve();
   }
-  row(seq: number): AuditRow | undefined {
-    return this.#rows.find((row) => row.seq === seq);
+  row(seq: number): Promise<AuditRow | undefined> {
+    return Promise.resolve(this.#rows.find((row) => row.seq === seq));
   }
-  rows(): Iterable<AuditRow> {
-    return [...this.#rows];
+  async *pages(): AsyncIterable<readonly AuditRow[]> {
+    const snapshot = [...this.#rows];
+    for (let i = 0; i < snapshot.length; i += AUDIT_PAGE_SIZE) yield await Promise.resolve(snapshot.slice(i, i + AUDIT_PAGE_SIZE));
   }
-  leafHashes(start: number, end: number): Uint8Array[] {
-    return this.#rows.filter((row) => row.seq >= start && row.seq < end).map((row) => row.leafHash);
+  leafHashes(start: number, end: number): Promise<Uint8Array[]> {
+    return Promise.resolve(this.#rows.filter((row) => row.seq >= start && row.seq < end).map((row) => row.leafHash));
   }
-  addCheckpoint(head: SignedTreeHead): void {
+  addCheckpoint(head: SignedTreeHead): Promise<void> {
     this.#checkpoints.push(head);
     this.#checkpoints.sort((a, b) => a.treeSize - b.treeSize);
+    return Promise.resolve();
   }
-  checkpoints(): SignedTreeHead[] {
-    return [...this.#checkpoints];
+  checkpoints(): Promise<SignedTreeHead[]> {
+    return Promise.resolve([...this.#checkpoints]);
   }
-  close(): void {
-    // Nothing to release.
+  close(): Promise<void> {
+    return Promise.resolve();
   }
 }

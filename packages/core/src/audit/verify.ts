@@ -31,6 +31,12 @@ export interface VerifyOptions {
    * attacker who also deleted the stored checkpoints, or who rewrote the whole tail.
    */
   readonly checkpoints?: readonly SignedTreeHead[];
+  /**
+   * Also rebuild the Merkle tree and check each head's root (one more hash per entry). Not needed to detect tampering
+   * with entries — a head's signed chain hash already pins every entry below it — but it checks that the roots the
+   * signer published (which clients' inclusion proofs rest on) match the entries. Default false.
+   */
+  readonly recomputeRoots?: boolean;
 }
 
 const fail = (position: number, problem: TamperProblem, detail: string): AuditVerification => ({ ok: false, position, problem, detail });
@@ -43,85 +49,149 @@ function parsed(canonical: string): AuditEntry | undefined {
   }
 }
 
-/**
- * Recomputes the whole log from the stored canonical text and checks it against what is stored and signed: each
- * entry's canonical form, leaf hash, chain hash and seq, and each checkpoint's signature and root. Detects an attacker
- * with write access to the database who modifies, deletes, inserts or reorders entries, truncates the tail under a
- * checkpoint, or forges a checkpoint; names the first bad position. Cannot detect entries added or removed after the
- * newest checkpoint by someone who recomputes the (unkeyed) hashes: checkpoint often and keep heads elsewhere.
- */
-export function verify(source: AuditLog | AuditStore, options: VerifyOptions): AuditVerification {
-  const store = source instanceof AuditLog ? source.store : source;
-  const heads = [...store.checkpoints(), ...(options.checkpoints ?? [])].sort((a, b) => a.treeSize - b.treeSize);
-  const malformed = heads.find((head) => !Number.isSafeInteger(head.treeSize) || head.treeSize < 0);
-  if (malformed !== undefined) return fail(0, 'bad_checkpoint', 'a checkpoint has no valid tree size');
-  const range = new CompactRange();
-  let verifiedSize = 0;
-  let headIndex = 0;
+/** Signed heads, sorted by size; checked in order as the walk passes their size. */
+class HeadChecker {
+  readonly #heads: readonly SignedTreeHead[];
+  readonly #publicKey: KeyObject | readonly KeyObject[];
+  readonly #range: CompactRange | undefined;
+  #index = 0;
+  /** Size of the largest head that matched. */
+  #verifiedSize = 0;
+  /** A head problem is held back while the walk goes on: a row-level finding names its position exactly, whereas a
+   * head mismatch only bounds it. The head wins when all it covers lies before the row-level finding. */
+  problem: AuditVerification | undefined;
+  #problemEnd = 0;
 
-  // A head problem is held back while the walk goes on: a row-level finding names its position exactly, whereas a
-  // root mismatch only bounds it. The head wins when all it covers lies before the row-level finding.
-  let headProblem: AuditVerification | undefined;
-  let headEnd = 0;
-  const pick = (rowProblem: AuditVerification): AuditVerification =>
-    headProblem !== undefined && !rowProblem.ok && headEnd <= rowProblem.position ? headProblem : rowProblem;
-  const checkHeads = (size: number): void => {
-    for (let head = heads[headIndex]; head !== undefined && head.treeSize <= size; head = heads[++headIndex]) {
-      if (headProblem !== undefined) continue;
-      headEnd = head.treeSize;
-      if (!verifyTreeHead(head, options.publicKey)) {
-        headProblem = fail(head.treeSize, 'bad_checkpoint', `checkpoint of size ${head.treeSize} has no valid signature by a trusted key`);
-      } else if (!sameHash(fromHex(head.rootHash) as Uint8Array, range.root())) {
-        headProblem = fail(verifiedSize, 'modified', `entries ${verifiedSize}..${head.treeSize - 1} do not match the signed root of size ${head.treeSize}`);
+  constructor(heads: readonly SignedTreeHead[], options: VerifyOptions) {
+    this.#heads = heads;
+    this.#publicKey = options.publicKey;
+    this.#range = options.recomputeRoots === true ? new CompactRange() : undefined;
+  }
+
+  get count(): number {
+    return this.#heads.length;
+  }
+
+  /** Next size at which a head must be checked (Infinity when none is left). */
+  get nextSize(): number {
+    return this.#heads[this.#index]?.treeSize ?? Number.POSITIVE_INFINITY;
+  }
+
+  push(leaf: Uint8Array): void {
+    this.#range?.push(leaf);
+  }
+
+  /** Checks every head of size <= `size`, given the chain hash after `size` entries. */
+  check(size: number, chain: Uint8Array): void {
+    for (let head = this.#heads[this.#index]; head !== undefined && head.treeSize <= size; head = this.#heads[++this.#index]) {
+      if (this.problem !== undefined) continue;
+      this.#problemEnd = head.treeSize;
+      if (!verifyTreeHead(head, this.#publicKey)) {
+        this.problem = fail(head.treeSize, 'bad_checkpoint', `checkpoint of size ${head.treeSize} has no valid signature by a trusted key`);
+      } else if (!sameHash(fromHex(head.chainHash) as Uint8Array, chain) || (this.#range !== undefined && !sameHash(fromHex(head.rootHash) as Uint8Array, this.#range.root()))) {
+        const from = this.#verifiedSize;
+        this.problem = fail(from, 'modified', `entries ${from}..${head.treeSize - 1} do not match the signed head of size ${head.treeSize}`);
       } else {
-        verifiedSize = head.treeSize;
+        this.#verifiedSize = head.treeSize;
       }
     }
-  };
+  }
+
+  pick(rowProblem: AuditVerification): AuditVerification {
+    return this.problem !== undefined && !rowProblem.ok && this.#problemEnd <= rowProblem.position ? this.problem : rowProblem;
+  }
+
+  /** Heads beyond the last entry: the tail was truncated (or the head is forged). */
+  beyond(entries: number): AuditVerification | undefined {
+    if (this.problem !== undefined) return this.problem;
+    for (const head of this.#heads.slice(this.#index)) {
+      if (!verifyTreeHead(head, this.#publicKey)) return fail(head.treeSize, 'bad_checkpoint', `checkpoint of size ${head.treeSize} has no valid signature by a trusted key`);
+      return fail(entries, 'truncated', `a checkpoint covers ${head.treeSize} entries but only ${entries} remain`);
+    }
+    return undefined;
+  }
+}
+
+/**
+ * What the log writes for `{ seq, at, event }` starts with `{"at":<at>,"event":` and ends with `,"seq":<seq>}`
+ * (RFC 8785 sorts the keys `at` < `event` < `seq`). A row whose hashes match and whose text has that frame needs no
+ * parse: the hashes already pin its bytes. Anything else takes the slow path, which diagnoses exactly.
+ */
+function framed(canonical: string, at: string, seq: number): boolean {
+  // Without building the expected strings: `at` as the log writes it (ISO 8601) needs no JSON escaping, and any other
+  // `at` column fails the check and goes to the slow path.
+  const afterAt = 7 + at.length;
+  return (
+    canonical.startsWith('{"at":"') &&
+    canonical.startsWith(at, 7) &&
+    canonical.startsWith('","event":{', afterAt) &&
+    !at.includes('"') &&
+    !at.includes('\\') &&
+    canonical.endsWith(`,"seq":${seq}}`)
+  );
+}
+
+/**
+ * Recomputes the whole log from the stored canonical text and checks it against what is stored and signed: each
+ * entry's leaf hash, chain hash, seq and time, and each checkpoint's signature and signed chain hash (and, with
+ * `recomputeRoots`, its Merkle root). Detects an attacker with write access to the database who modifies, deletes,
+ * inserts or reorders entries, truncates the tail under a checkpoint, or forges a checkpoint; names the first bad
+ * position. Cannot detect entries added or removed after the newest checkpoint by someone who recomputes the
+ * (unkeyed) hashes: checkpoint often and keep heads elsewhere.
+ */
+export async function verify(source: AuditLog | AuditStore, options: VerifyOptions): Promise<AuditVerification> {
+  const store = source instanceof AuditLog ? source.store : source;
+  const heads = [...(await store.checkpoints()), ...(options.checkpoints ?? [])].sort((a, b) => a.treeSize - b.treeSize);
+  const malformed = heads.find((head) => !Number.isSafeInteger(head.treeSize) || head.treeSize < 0);
+  if (malformed !== undefined) return fail(0, 'bad_checkpoint', 'a checkpoint has no valid tree size');
+  const checker = new HeadChecker(heads, options);
 
   let expected = 0;
   let previous = GENESIS_CHAIN_HASH;
   let displaced: number | undefined;
-  for (const row of store.rows()) {
-    checkHeads(expected);
-    if (!Number.isSafeInteger(row.seq) || row.seq < expected) return pick(fail(expected, 'inserted', `a second row claims seq ${expected}`));
-    if (row.seq > expected) return pick(fail(expected, 'deleted', `seq ${expected} is missing (next row is ${row.seq})`));
-    const entry = parsed(row.canonical);
-    if (entry === undefined) return pick(fail(expected, 'modified', `entry ${expected} is not a canonical audit entry`));
-    const claim = entry.seq;
-    if (claim < expected) return pick(fail(claim, 'inserted', `the entry committed as seq ${claim} sits at ${expected}: a row was inserted at ${claim}`));
-    if (claim > expected) {
-      displaced = claim;
-      break;
+  walk: for await (const page of store.pages()) {
+    for (const row of page) {
+      if (expected >= checker.nextSize) checker.check(expected, previous);
+      if (row.seq !== expected) {
+        if (!Number.isSafeInteger(row.seq) || row.seq < expected) return checker.pick(fail(expected, 'inserted', `a second row claims seq ${expected}`));
+        return checker.pick(fail(expected, 'deleted', `seq ${expected} is missing (next row is ${row.seq})`));
+      }
+      const leaf = leafHash(row.canonical);
+      const chain = chainHash(previous, leaf);
+      if (!sameHash(leaf, row.leafHash) || !sameHash(chain, row.chainHash) || !framed(row.canonical, row.at, expected)) {
+        // Slow path: say exactly what is wrong, in the order an auditor reads it.
+        const entry = parsed(row.canonical);
+        if (entry === undefined) return checker.pick(fail(expected, 'modified', `entry ${expected} is not a canonical audit entry`));
+        const claim = entry.seq;
+        if (claim < expected) return checker.pick(fail(claim, 'inserted', `the entry committed as seq ${claim} sits at ${expected}: a row was inserted at ${claim}`));
+        if (claim > expected) {
+          displaced = claim;
+          break walk;
+        }
+        if (entry.at !== row.at) return checker.pick(fail(expected, 'modified', `entry ${expected}: stored time differs from the hashed one`));
+        if (!sameHash(leaf, row.leafHash)) return checker.pick(fail(expected, 'modified', `entry ${expected}: leaf hash does not match its text`));
+        return checker.pick(fail(expected, 'modified', `entry ${expected}: chain hash does not follow from entry ${expected - 1}`));
+      }
+      checker.push(leaf);
+      previous = chain;
+      expected += 1;
     }
-    if (entry.at !== row.at) return pick(fail(expected, 'modified', `entry ${expected}: stored time differs from the hashed one`));
-    const leaf = leafHash(row.canonical);
-    if (!sameHash(leaf, row.leafHash)) return pick(fail(expected, 'modified', `entry ${expected}: leaf hash does not match its text`));
-    const chain = chainHash(previous, leaf);
-    if (!sameHash(chain, row.chainHash)) return pick(fail(expected, 'modified', `entry ${expected}: chain hash does not follow from entry ${expected - 1}`));
-    range.push(leaf);
-    previous = chain;
-    expected += 1;
   }
 
   if (displaced !== undefined) {
     // An entry committed as a later seq sits here: reordered if this position's own entry sits later, deleted if gone.
     const position = expected;
-    const elsewhere = [...store.rows()].some((row) => row.seq > position && parsed(row.canonical)?.seq === position);
-    return pick(
+    let elsewhere = false;
+    for await (const page of store.pages()) if (page.some((row) => row.seq > position && parsed(row.canonical)?.seq === position)) elsewhere = true;
+    return checker.pick(
       elsewhere
         ? fail(position, 'reordered', `the entry committed as seq ${displaced} sits at ${position}, and entry ${position} sits later`)
         : fail(position, 'deleted', `entry ${position} is gone and later entries were renumbered`),
     );
   }
 
-  checkHeads(expected);
-  if (headProblem !== undefined) return headProblem;
-  for (const head of heads.slice(headIndex)) {
-    if (!verifyTreeHead(head, options.publicKey)) return fail(head.treeSize, 'bad_checkpoint', `checkpoint of size ${head.treeSize} has no valid signature by a trusted key`);
-    return fail(expected, 'truncated', `a checkpoint covers ${head.treeSize} entries but only ${expected} remain`);
-  }
-  return { ok: true, entries: expected, checkpoints: heads.length };
+  checker.check(expected, previous);
+  return checker.beyond(expected) ?? { ok: true, entries: expected, checkpoints: checker.count };
 }
 
 /**
