@@ -43,7 +43,11 @@ export type SecurityEventType =
   | 'authz.policy.reloaded'
   | 'authz.policy.refused'
   | 'detect.alert'
-  | 'config.loosened';
+  | 'config.loosened'
+  /** Entries past their retention had their content removed; the entry carries the count and a digest of them. */
+  | 'audit.pruned'
+  /** Events that never reached the audit log (a full queue, a failed store), counted: a flood can hide an action. */
+  | 'audit.events_dropped';
 
 export interface SecurityEvent {
   readonly type: SecurityEventType;

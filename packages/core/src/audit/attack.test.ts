@@ -157,7 +157,7 @@ describe('tampering with entries', () => {
     db.prepare('UPDATE audit_entries SET seq = seq - 999 WHERE seq >= 1000').run();
     const forged = all[5]!.canonical.replace('"authz.denied"', '"authz.allowed"').replace('"user5"', '"mallory"');
     const leaf = leafHash(forged);
-    db.prepare('INSERT INTO audit_entries VALUES (?, ?, ?, ?, ?)').run(5, all[5]!.at, forged, Buffer.from(leaf), Buffer.from(chainHash(all[4]!.chain_hash, leaf)));
+    db.prepare('INSERT INTO audit_entries (seq, at, canonical, leaf_hash, chain_hash) VALUES (?, ?, ?, ?, ?)').run(5, all[5]!.at, forged, Buffer.from(leaf), Buffer.from(chainHash(all[4]!.chain_hash, leaf)));
     expect(await check(path, db)).toMatchObject({ ok: false, position: 5, problem: 'inserted' });
   });
 

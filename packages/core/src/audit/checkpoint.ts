@@ -1,4 +1,5 @@
-import { createHash, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
+import type { KeyRing } from '../crypto/keyring.js';
 import { ConfigurationError } from '../errors.js';
 import { canonicalJson } from './canonical.js';
 import { fromHex, toHex } from './hash.js';
@@ -48,6 +49,34 @@ export function keyIdOf(publicKey: KeyObject): string {
 export function checkpointSigner(privateKey: KeyObject): CheckpointSigner {
   assertEd25519(privateKey, 'private');
   return { privateKey, keyId: keyIdOf(createPublicKey(privateKey)) };
+}
+
+/** HKDF purpose of the checkpoint key's seed: `ring.subkey(CHECKPOINT_KEY_PURPOSE, kid)`. */
+export const CHECKPOINT_KEY_PURPOSE = 'audit.checkpoint.ed25519';
+
+/** RFC 8410 §7 PKCS #8 header of an Ed25519 private key; the 32-byte seed follows it. */
+const ED25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
+
+function ringPrivateKey(ring: KeyRing, kid: string): KeyObject {
+  const seed = ring.subkey(CHECKPOINT_KEY_PURPOSE, kid).export();
+  return createPrivateKey({ key: Buffer.concat([ED25519_PKCS8_PREFIX, seed]), format: 'der', type: 'pkcs8' });
+}
+
+/**
+ * The checkpoint signer of key-ring key `kid` (default the active one): an Ed25519 key whose seed is an HKDF subkey of
+ * the ring key, so the signing key is kept, rotated and retired with the ring and never stored on its own. Rotate the
+ * ring, then open the log with the new signer; keep {@link checkpointPublicKeys} of retired kids to verify old heads.
+ */
+export function checkpointSignerFromKeyRing(ring: KeyRing, kid: string = ring.active.kid): CheckpointSigner {
+  return checkpointSigner(ringPrivateKey(ring, kid));
+}
+
+/**
+ * The checkpoint public keys of every key in the ring, for `verify(…, { publicKey })` across rotations. Export them
+ * (`key.export({ type: 'spki', format: 'pem' })`) to wherever heads are checked: a verifier needs no secret.
+ */
+export function checkpointPublicKeys(ring: KeyRing): KeyObject[] {
+  return ring.kids().map((kid) => createPublicKey(ringPrivateKey(ring, kid)));
 }
 
 /** The exact bytes signed: the domain line, then the RFC 8785 form of every head field except the signature. */

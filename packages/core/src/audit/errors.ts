@@ -13,6 +13,10 @@ export type AuditErrorCode =
   | 'AUDIT_STORE_CORRUPT'
   /** The log is closed. */
   | 'AUDIT_CLOSED'
+  /** The entry's content was removed by retention (`AuditLog.prune`); its hashes remain. */
+  | 'AUDIT_PRUNED'
+  /** The store cannot do this (e.g. prune: it has no `appendPruning`). */
+  | 'AUDIT_UNSUPPORTED'
   /** A batch failed to commit; the log refuses further appends until reopened, so no entry is acknowledged out of
    * order with its chain. */
   | 'AUDIT_FAILED';

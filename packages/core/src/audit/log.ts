@@ -1,13 +1,14 @@
 import { systemClock, type Clock } from '../clock.js';
 import { ConfigurationError } from '../errors.js';
-import type { SecurityEvent } from '../events.js';
+import { securityEvent, type SecurityEvent } from '../events.js';
 import { eventToJson, parseCanonicalEntry, writeCanonicalEntry, type AuditEntry } from './canonical.js';
 import { signTreeHead, type CheckpointSigner, type SignedTreeHead } from './checkpoint.js';
 import { CompactRange } from './compact-range.js';
 import { AuditError } from './errors.js';
-import { GENESIS_CHAIN_HASH, chainHash, leafHash, toHex } from './hash.js';
+import { GENESIS_CHAIN_HASH, chainHash, leafHash, sameHash, toHex } from './hash.js';
 import { consistencyPath, inclusionPath } from './merkle.js';
 import { redactAuditEvent } from './redact.js';
+import { auditEventClass, checkRetentionPolicy, prunedDigest, type AuditEventClass, type RetentionPolicy } from './retention.js';
 import type { AuditRow, AuditStore, AuditTail } from './store.js';
 
 /** Options for {@link AuditLog.open}. */
@@ -36,6 +37,16 @@ export interface AppendResult {
   readonly redacted: number;
 }
 
+/** What {@link AuditLog.prune} removed. */
+export interface PruneResult {
+  readonly pruned: number;
+  readonly byClass: Readonly<Partial<Record<AuditEventClass, number>>>;
+  /** The `audit.pruned` entry, when anything was pruned. */
+  readonly record?: AppendResult;
+}
+
+const DAY_MS = 86_400_000;
+
 /** A stored entry with its hashes (hex). */
 export interface AuditRecord extends AuditEntry {
   readonly canonical: string;
@@ -59,6 +70,8 @@ export interface ConsistencyProof {
 
 interface Pending {
   readonly row: AuditRow;
+  /** For an `audit.pruned` entry: the entries its commit empties. */
+  readonly prunes?: readonly number[];
   readonly redacted: number;
   readonly resolve: (result: AppendResult) => void;
   readonly reject: (error: unknown) => void;
@@ -90,6 +103,7 @@ export class AuditLog {
   #scheduled = false;
   #failure: unknown = undefined;
   #closed = false;
+  #pruning: Promise<void> = Promise.resolve();
 
   private constructor(options: AuditLogOptions, tail: AuditTail, leaves: readonly Uint8Array[], checkpointedSize: number) {
     this.#store = options.store;
@@ -152,6 +166,10 @@ export class AuditLog {
    * event JSON cannot carry exactly, `AUDIT_CLOSED` after close, `AUDIT_FAILED` if the store failed (then and after).
    */
   append(event: SecurityEvent): Promise<AppendResult> {
+    return this.#enqueue(event, undefined);
+  }
+
+  #enqueue(event: SecurityEvent, prunes: readonly number[] | undefined): Promise<AppendResult> {
     try {
       this.#assertUsable();
       const seq = this.#nextSeq;
@@ -163,7 +181,8 @@ export class AuditLog {
       this.#nextSeq = seq + 1;
       this.#lastChain = chain;
       return new Promise<AppendResult>((resolve, reject) => {
-        this.#queue.push({ row: { seq, at, canonical, leafHash: leaf, chainHash: chain }, redacted, resolve, reject });
+        const row = { seq, at, canonical, leafHash: leaf, chainHash: chain };
+        this.#queue.push(prunes === undefined ? { row, redacted, resolve, reject } : { row, prunes, redacted, resolve, reject });
         this.#schedule();
       });
     } catch (error) {
@@ -189,8 +208,15 @@ export class AuditLog {
   /** Writes queued batches one transaction at a time, in seq order, until the queue is empty. */
   #writeNext(): void {
     if (this.#writing !== undefined || this.#queue.length === 0) return;
-    const batch = this.#queue.splice(0, this.#maxBatch);
-    this.#writing = this.#store.append(batch.map((p) => p.row)).then(
+    // A prune record commits alone, together with the removal it records.
+    const pruneAt = this.#queue.findIndex((p) => p.prunes !== undefined);
+    const batch = this.#queue.splice(0, pruneAt === 0 ? 1 : pruneAt > 0 ? Math.min(pruneAt, this.#maxBatch) : this.#maxBatch);
+    const first = batch[0] as Pending;
+    const write =
+      first.prunes !== undefined && this.#store.appendPruning !== undefined
+        ? this.#store.appendPruning([first.row], { seqs: first.prunes, by: first.row.seq })
+        : this.#store.append(batch.map((p) => p.row));
+    this.#writing = write.then(
       () => {
         this.#writing = undefined;
         for (const p of batch) this.#range.push(p.row.leafHash);
@@ -234,10 +260,72 @@ export class AuditLog {
     return head;
   }
 
-  /** The stored entry `seq`, parsed; `AUDIT_MALFORMED_ENTRY` if its stored text is not canonical. */
+  /**
+   * Removes the content of committed entries past their class's retention period ({@link RetentionPolicy}), keeping
+   * their hashes so the chain, the tree, every proof and `verify()` still hold. Appends one `audit.pruned` entry with
+   * the count and a digest of what it removed, committed in the same transaction as the removal: no entry can be
+   * emptied without the signed record saying so. `audit.pruned` entries themselves, entries of unknown types and
+   * entries whose stored hash does not match their text (evidence for `verify()`) are never pruned. Needs a store with
+   * `appendPruning` (SQLite, PostgreSQL, memory), else `AUDIT_UNSUPPORTED`. Prunes run one at a time.
+   */
+  prune(policy: RetentionPolicy, options: { readonly now?: Date; readonly floorDays?: number } = {}): Promise<PruneResult> {
+    const run = this.#pruning.then(() => this.#pruneNow(policy, options));
+    this.#pruning = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
+
+  async #pruneNow(policy: RetentionPolicy, options: { readonly now?: Date; readonly floorDays?: number }): Promise<PruneResult> {
+    this.#assertUsable();
+    checkRetentionPolicy(policy, options.floorDays === undefined ? {} : { floorDays: options.floorDays });
+    if (this.#store.appendPruning === undefined) throw new AuditError('AUDIT_UNSUPPORTED', 'this store cannot prune entries');
+    await this.#drain();
+    const now = options.now?.getTime() ?? this.#clock.now();
+    const committed = this.#range.size;
+    const pruned: { seq: number; leafHex: string }[] = [];
+    const byClass: Partial<Record<AuditEventClass, number>> = {};
+    for await (const page of this.#store.pages()) {
+      for (const row of page) {
+        if (row.prunedBy !== undefined || !(row.seq < committed) || !sameHash(leafHash(row.canonical), row.leafHash)) continue;
+        let entry: AuditEntry;
+        try {
+          entry = parseCanonicalEntry(row.canonical);
+        } catch {
+          continue; // damaged: verify()'s to report, never erased here
+        }
+        if (entry.event.type === 'audit.pruned' || entry.seq !== row.seq) continue;
+        const klass = auditEventClass(entry.event.type);
+        const days = klass === undefined ? undefined : policy.days[klass];
+        if (klass === undefined || days === undefined || Date.parse(entry.at) + days * DAY_MS > now) continue;
+        pruned.push({ seq: row.seq, leafHex: toHex(row.leafHash) });
+        byClass[klass] = (byClass[klass] ?? 0) + 1;
+      }
+    }
+    if (pruned.length === 0) return { pruned: 0, byClass };
+    const record = await this.#enqueue(
+      securityEvent('audit.pruned', undefined, {
+        count: pruned.length,
+        firstSeq: (pruned[0] as { seq: number }).seq,
+        lastSeq: (pruned.at(-1) as { seq: number }).seq,
+        digest: prunedDigest(pruned),
+        before: new Date(now).toISOString(),
+        ...Object.fromEntries(Object.entries(byClass).map(([klass, count]) => [`${klass}Count`, count])),
+      }),
+      pruned.map((p) => p.seq),
+    );
+    return { pruned: pruned.length, byClass, record };
+  }
+
+  /**
+   * The stored entry `seq`, parsed; `AUDIT_MALFORMED_ENTRY` if its stored text is not canonical, `AUDIT_PRUNED` if
+   * retention removed its content.
+   */
   async entry(seq: number): Promise<AuditRecord | undefined> {
     const row = await this.#store.row(seq);
     if (row === undefined) return undefined;
+    if (row.prunedBy !== undefined) throw new AuditError('AUDIT_PRUNED', `entry ${seq} was pruned by entry ${row.prunedBy}`);
     const entry = parseCanonicalEntry(row.canonical);
     return { ...entry, canonical: row.canonical, leafHash: toHex(row.leafHash), chainHash: toHex(row.chainHash) };
   }

@@ -55,6 +55,8 @@ const ALL_TYPES: Record<SecurityEventType, true> = {
   'authz.policy.refused': true,
   'detect.alert': true,
   'config.loosened': true,
+  'audit.pruned': true,
+  'audit.events_dropped': true,
 };
 
 /** Appends one event to a fresh log and returns its stored record (with its chain hash). */
@@ -193,6 +195,8 @@ describe('toOcsf', () => {
     expect(classes.get(3003)?.sort()).toEqual(['authz.allowed', 'authz.denied', 'authz.failed']);
     expect(classes.get(6003)?.every((t) => /^(http|ratelimit)\./.test(t))).toBe(true);
     expect(classes.get(RAMPART_CONTROL_CHANGE_CLASS_UID)?.sort()).toEqual([
+      'audit.events_dropped',
+      'audit.pruned',
       'authz.policy.refused',
       'authz.policy.reloaded',
       'config.loosened',

@@ -78,7 +78,7 @@ function m(classUid: OcsfClassUid, activityId: number, activity: string, status:
  * Activity ids follow OCSF 1.3: Authentication 1 Logon, 2 Logoff, 5 Service Ticket Renew, 99 Other; Account Change
  * 1 Create, 3 Password Change, 6 Delete, 9 Lock, 10 MFA Factor Enable, 99 Other; Authorize Session and API Activity 99
  * Other (the event does not name privileges or a CRUD verb). Rampart Control Change: 1 Rotate, 2 Retire, 3 Reload,
- * 4 Refuse, 5 Loosen, 6 Alert. Severity: Informational for success, Low for a refusal, Medium for an outage or a
+ * 4 Refuse, 5 Loosen, 6 Alert, 7 Prune, 8 Drop. Severity: Informational for success, Low for a refusal, Medium for an outage or a
  * loosened control, High for signs of an attack (token reuse, replay, counter regression, lockout, alert).
  */
 function mapping(type: SecurityEventType): Mapping {
@@ -158,12 +158,21 @@ function mapping(type: SecurityEventType): Mapping {
       return m(RAMPART_CONTROL_CHANGE_CLASS_UID, 5, 'Loosen', OK, 3);
     case 'detect.alert':
       return m(RAMPART_CONTROL_CHANGE_CLASS_UID, 6, 'Alert', OK, 4);
+    case 'audit.pruned':
+      return m(RAMPART_CONTROL_CHANGE_CLASS_UID, 7, 'Prune', OK, 3);
+    case 'audit.events_dropped':
+      return m(RAMPART_CONTROL_CHANGE_CLASS_UID, 8, 'Drop', FAIL, 4);
     default: {
       // A new SecurityEventType fails to compile here until it is mapped.
       const unmapped: never = type;
       throw new AuditError('AUDIT_MALFORMED_ENTRY', `no OCSF mapping for event type ${JSON.stringify(unmapped)}`);
     }
   }
+}
+
+/** The OCSF class of an event type: what retention periods and compliance mappings are stated per. */
+export function ocsfClassOf(type: SecurityEventType): OcsfClassUid {
+  return mapping(type).classUid;
 }
 
 function millis(iso: string, what: string): number {

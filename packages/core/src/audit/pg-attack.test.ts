@@ -72,7 +72,7 @@ describe.skipIf(url === undefined)('tampering with a PostgreSQL audit log (needs
     // A forged entry with hashes of its own, correctly chained to entry 4.
     const forged = rows[1]!.canonical.replace('"authz.denied"', '"authz.allowed"');
     const leaf = leafHash(forged);
-    await pool.query(`INSERT INTO ${entries} VALUES (5, $1, $2, $3, $4)`, [rows[1]!.at, forged, Buffer.from(leaf), Buffer.from(chainHash(rows[0]!.chain_hash, leaf))]);
+    await pool.query(`INSERT INTO ${entries} (seq, at, canonical, leaf_hash, chain_hash) VALUES (5, $1, $2, $3, $4)`, [rows[1]!.at, forged, Buffer.from(leaf), Buffer.from(chainHash(rows[0]!.chain_hash, leaf))]);
     expect(await check()).toMatchObject({ ok: false, position: 5, problem: 'inserted' });
   });
 

@@ -7,7 +7,7 @@ import { trustedIdentifierParts } from '../safe/sql/identifier.js';
 import { sql } from '../safe/sql/sql.js';
 import type { SignedTreeHead } from './checkpoint.js';
 import { AuditError } from './errors.js';
-import { AUDIT_PAGE_SIZE, type AuditRow, type AuditStore, type AuditTail } from './store.js';
+import { AUDIT_PAGE_SIZE, type AuditPrune, type AuditRow, type AuditStore, type AuditTail } from './store.js';
 
 /** A connection checked out of the pool (`pg.PoolClient`). */
 export interface PgPoolClientLike extends PgQueryable {
@@ -44,7 +44,8 @@ function integer(value: unknown): number {
 }
 
 function toRow(record: SqlRow): AuditRow {
-  return { seq: integer(record.seq), at: text(record.at), canonical: text(record.canonical), leafHash: bytes(record.leaf_hash), chainHash: bytes(record.chain_hash) };
+  const row = { seq: integer(record.seq), at: text(record.at), canonical: text(record.canonical), leafHash: bytes(record.leaf_hash), chainHash: bytes(record.chain_hash) };
+  return record.pruned_by === null || record.pruned_by === undefined ? row : { ...row, prunedBy: integer(record.pruned_by) };
 }
 
 function toHead(r: SqlRow): SignedTreeHead {
@@ -104,6 +105,8 @@ export class PostgresAuditStore implements AuditStore {
         client,
         sql`CREATE TABLE IF NOT EXISTS ${this.#entries} (seq bigint PRIMARY KEY, at text NOT NULL, canonical text NOT NULL, leaf_hash bytea NOT NULL, chain_hash bytea NOT NULL)`,
       );
+      // Tables created before retention existed lack the column.
+      await pgQuery(client, sql`ALTER TABLE ${this.#entries} ADD COLUMN IF NOT EXISTS pruned_by bigint`);
       await pgQuery(
         client,
         sql`CREATE TABLE IF NOT EXISTS ${this.#checkpoints} (id bigserial PRIMARY KEY, tree_size bigint NOT NULL, root_hash text NOT NULL, chain_hash text NOT NULL, at text NOT NULL, key_id text NOT NULL, signature text NOT NULL)`,
@@ -139,10 +142,7 @@ export class PostgresAuditStore implements AuditStore {
     return { count: integer(summary.c), nextSeq: summary.m === null || summary.m === undefined ? 0 : integer(summary.m) + 1, last: last === undefined ? undefined : toRow(last) };
   }
 
-  async append(rows: readonly AuditRow[]): Promise<void> {
-    if (this.#closed) throw new AuditError('AUDIT_CLOSED', 'the store is closed');
-    await this.lockWriter();
-    const writer = this.#writer as PgPoolClientLike;
+  #inserts(rows: readonly AuditRow[]): SqlFragment[] {
     const statements: SqlFragment[] = [];
     for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
       const values = rows
@@ -150,6 +150,14 @@ export class PostgresAuditStore implements AuditStore {
         .map((row) => sql`(${row.seq}, ${row.at}, ${row.canonical}, ${Buffer.from(row.leafHash)}, ${Buffer.from(row.chainHash)})`);
       statements.push(sql`INSERT INTO ${this.#entries} (seq, at, canonical, leaf_hash, chain_hash) VALUES ${sql.join(values)}`);
     }
+    return statements;
+  }
+
+  /** Runs `statements` as one transaction on the writer connection (a single statement is one already). */
+  async #commit(statements: readonly SqlFragment[]): Promise<void> {
+    if (this.#closed) throw new AuditError('AUDIT_CLOSED', 'the store is closed');
+    await this.lockWriter();
+    const writer = this.#writer as PgPoolClientLike;
     if (statements.length === 1) {
       await pgQuery(writer, statements[0] as SqlFragment);
       return;
@@ -162,6 +170,20 @@ export class PostgresAuditStore implements AuditStore {
       await pgQuery(writer, sql`ROLLBACK`).catch(() => undefined);
       throw error;
     }
+  }
+
+  async append(rows: readonly AuditRow[]): Promise<void> {
+    await this.#commit(this.#inserts(rows));
+  }
+
+  async appendPruning(rows: readonly AuditRow[], prune: AuditPrune): Promise<void> {
+    const updates: SqlFragment[] = [];
+    for (let i = 0; i < prune.seqs.length; i += ROWS_PER_STATEMENT) {
+      const seqs = prune.seqs.slice(i, i + ROWS_PER_STATEMENT);
+      updates.push(sql`UPDATE ${this.#entries} SET canonical = '', pruned_by = ${prune.by} WHERE ${sql.in(sql`seq`, seqs)}`);
+    }
+    // Two statements at least: #commit wraps them in one transaction, so the record and the removal land together.
+    await this.#commit([...this.#inserts(rows), ...updates]);
   }
 
   async row(seq: number): Promise<AuditRow | undefined> {

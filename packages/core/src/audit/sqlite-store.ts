@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import type { SignedTreeHead } from './checkpoint.js';
-import { AUDIT_PAGE_SIZE, type AuditRow, type AuditStore, type AuditTail } from './store.js';
+import { AUDIT_PAGE_SIZE, type AuditPrune, type AuditRow, type AuditStore, type AuditTail } from './store.js';
 
 interface EntryRecord {
   seq: unknown;
@@ -8,6 +8,7 @@ interface EntryRecord {
   canonical: unknown;
   leaf_hash: unknown;
   chain_hash: unknown;
+  pruned_by?: unknown;
 }
 interface CheckpointRecord {
   tree_size: unknown;
@@ -24,7 +25,8 @@ CREATE TABLE IF NOT EXISTS audit_entries (
   at TEXT NOT NULL,
   canonical TEXT NOT NULL,
   leaf_hash BLOB NOT NULL,
-  chain_hash BLOB NOT NULL
+  chain_hash BLOB NOT NULL,
+  pruned_by INTEGER
 );
 CREATE TABLE IF NOT EXISTS audit_checkpoints (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -43,15 +45,20 @@ const bytes = (value: unknown): Uint8Array => (value instanceof Uint8Array ? val
 const text = (value: unknown): string => (typeof value === 'string' ? value : '');
 const integer = (value: unknown): number => (typeof value === 'number' && Number.isSafeInteger(value) ? value : typeof value === 'bigint' ? Number(value) : Number.NaN);
 
-function toRow(record: EntryRecord): AuditRow {
-  return { seq: integer(record.seq), at: text(record.at), canonical: text(record.canonical), leafHash: bytes(record.leaf_hash), chainHash: bytes(record.chain_hash) };
+function makeRow(seq: unknown, at: unknown, canonical: unknown, leaf: unknown, chain: unknown, prunedBy: unknown): AuditRow {
+  const base = { seq: integer(seq), at: text(at), canonical: text(canonical), leafHash: bytes(leaf), chainHash: bytes(chain) };
+  return prunedBy === null || prunedBy === undefined ? base : { ...base, prunedBy: integer(prunedBy) };
 }
 
-/** `seq, at, canonical, leaf_hash, chain_hash` as a raw row. */
-type RawEntry = [unknown, unknown, unknown, unknown, unknown];
+function toRow(record: EntryRecord): AuditRow {
+  return makeRow(record.seq, record.at, record.canonical, record.leaf_hash, record.chain_hash, record.pruned_by);
+}
+
+/** `seq, at, canonical, leaf_hash, chain_hash, pruned_by` as a raw row. */
+type RawEntry = [unknown, unknown, unknown, unknown, unknown, unknown];
 
 function rawToRow(record: RawEntry): AuditRow {
-  return { seq: integer(record[0]), at: text(record[1]), canonical: text(record[2]), leafHash: bytes(record[3]), chainHash: bytes(record[4]) };
+  return makeRow(record[0], record[1], record[2], record[3], record[4], record[5]);
 }
 
 function toHead(r: CheckpointRecord): SignedTreeHead {
@@ -78,6 +85,7 @@ function settle<T>(work: () => T): Promise<T> {
 export class SqliteAuditStore implements AuditStore {
   readonly #db: Database.Database;
   readonly #appendAll: (rows: readonly AuditRow[]) => void;
+  readonly #appendPruning: (rows: readonly AuditRow[], prune: AuditPrune) => void;
   readonly #firstPage: Database.Statement;
   readonly #nextPage: Database.Statement;
 
@@ -88,13 +96,21 @@ export class SqliteAuditStore implements AuditStore {
     this.#db.pragma('synchronous = FULL');
     this.#db.pragma('busy_timeout = 5000');
     this.#db.exec(SCHEMA);
+    // Files created before retention existed lack the column.
+    const columns = this.#db.prepare('PRAGMA table_info(audit_entries)').all() as { name: unknown }[];
+    if (!columns.some((column) => column.name === 'pruned_by')) this.#db.exec('ALTER TABLE audit_entries ADD COLUMN pruned_by INTEGER');
     const insert = this.#db.prepare('INSERT INTO audit_entries (seq, at, canonical, leaf_hash, chain_hash) VALUES (?, ?, ?, ?, ?)');
     this.#appendAll = this.#db.transaction((rows: readonly AuditRow[]) => {
       for (const row of rows) insert.run(row.seq, row.at, row.canonical, asBuffer(row.leafHash), asBuffer(row.chainHash));
     });
+    const prune = this.#db.prepare("UPDATE audit_entries SET canonical = '', pruned_by = ? WHERE seq = ?");
+    this.#appendPruning = this.#db.transaction((rows: readonly AuditRow[], pruning: AuditPrune) => {
+      this.#appendAll(rows);
+      for (const seq of pruning.seqs) prune.run(pruning.by, seq);
+    });
     // Raw (array) rows: a walk over millions of rows skips building a keyed object per row.
-    this.#firstPage = this.#db.prepare('SELECT seq, at, canonical, leaf_hash, chain_hash FROM audit_entries ORDER BY seq LIMIT ?').raw(true);
-    this.#nextPage = this.#db.prepare('SELECT seq, at, canonical, leaf_hash, chain_hash FROM audit_entries WHERE seq > ? ORDER BY seq LIMIT ?').raw(true);
+    this.#firstPage = this.#db.prepare('SELECT seq, at, canonical, leaf_hash, chain_hash, pruned_by FROM audit_entries ORDER BY seq LIMIT ?').raw(true);
+    this.#nextPage = this.#db.prepare('SELECT seq, at, canonical, leaf_hash, chain_hash, pruned_by FROM audit_entries WHERE seq > ? ORDER BY seq LIMIT ?').raw(true);
   }
 
   tail(): Promise<AuditTail> {
@@ -107,6 +123,11 @@ export class SqliteAuditStore implements AuditStore {
   append(rows: readonly AuditRow[]): Promise<void> {
     return settle(() => {
       this.#appendAll(rows);
+    });
+  }
+  appendPruning(rows: readonly AuditRow[], prune: AuditPrune): Promise<void> {
+    return settle(() => {
+      this.#appendPruning(rows, prune);
     });
   }
   row(seq: number): Promise<AuditRow | undefined> {

@@ -10,6 +10,17 @@ export interface AuditRow {
   readonly leafHash: Uint8Array;
   /** `SHA-256(0x02 || previous chainHash || leafHash)`. */
   readonly chainHash: Uint8Array;
+  /**
+   * Set when retention removed the entry's content: the seq of the `audit.pruned` entry that did. `canonical` is then
+   * empty and the stored leaf hash stands in for the text (the chain and the tree still hold).
+   */
+  readonly prunedBy?: number;
+}
+
+/** Entries whose content a retention prune removes, and the seq of the `audit.pruned` entry that records it. */
+export interface AuditPrune {
+  readonly seqs: readonly number[];
+  readonly by: number;
 }
 
 /** What a store knows about its tail, read once when the log opens. */
@@ -36,6 +47,12 @@ export interface AuditStore {
   tail(): Promise<AuditTail>;
   /** Adds rows in one transaction; resolves once they are durable. */
   append(rows: readonly AuditRow[]): Promise<void>;
+  /**
+   * Adds rows and, in the same transaction, empties the content of the entries `prune.seqs` and marks them pruned by
+   * `prune.by` (one of the rows): the record and the removal commit together or not at all. Optional: without it the
+   * store keeps everything and `AuditLog.prune` refuses.
+   */
+  appendPruning?(rows: readonly AuditRow[], prune: AuditPrune): Promise<void>;
   row(seq: number): Promise<AuditRow | undefined>;
   /**
    * Every row, in the store's order (ascending seq for a database; file order for a file), a page at a time, so a
@@ -71,6 +88,13 @@ export class MemoryAuditStore implements AuditStore {
     if (rows.some((row, i) => row.seq !== next + i)) return Promise.reject(new RangeError('rows must continue the sequence'));
     this.#rows.push(...rows);
     return Promise.resolve();
+  }
+  async appendPruning(rows: readonly AuditRow[], prune: AuditPrune): Promise<void> {
+    await this.append(rows);
+    const targets = new Set(prune.seqs);
+    this.#rows.forEach((row, i) => {
+      if (targets.has(row.seq)) this.#rows[i] = { ...row, canonical: '', prunedBy: prune.by };
+    });
   }
   row(seq: number): Promise<AuditRow | undefined> {
     return Promise.resolve(this.#rows.find((row) => row.seq === seq));

@@ -2,9 +2,10 @@ import type { KeyObject } from 'node:crypto';
 import { parseCanonicalEntry, type AuditEntry } from './canonical.js';
 import { verifyTreeHead, type SignedTreeHead } from './checkpoint.js';
 import { CompactRange } from './compact-range.js';
-import { GENESIS_CHAIN_HASH, chainHash, fromHex, leafHash, sameHash } from './hash.js';
+import { GENESIS_CHAIN_HASH, HASH_LENGTH, chainHash, fromHex, leafHash, sameHash, toHex } from './hash.js';
 import { AuditLog, type ConsistencyProof, type InclusionProof } from './log.js';
 import { verifyConsistency, verifyInclusion } from './merkle.js';
+import { prunedDigest } from './retention.js';
 import type { AuditStore } from './store.js';
 
 /** What was wrong at `position`. */
@@ -149,12 +150,28 @@ export async function verify(source: AuditLog | AuditStore, options: VerifyOptio
   let expected = 0;
   let previous = GENESIS_CHAIN_HASH;
   let displaced: number | undefined;
+  /** Pruned rows by the seq of the `audit.pruned` entry they name. */
+  const prunedBy = new Map<number, { seq: number; leafHex: string }[]>();
   walk: for await (const page of store.pages()) {
     for (const row of page) {
       if (expected >= checker.nextSize) checker.check(expected, previous);
       if (row.seq !== expected) {
         if (!Number.isSafeInteger(row.seq) || row.seq < expected) return checker.pick(fail(expected, 'inserted', `a second row claims seq ${expected}`));
         return checker.pick(fail(expected, 'deleted', `seq ${expected} is missing (next row is ${row.seq})`));
+      }
+      if (row.prunedBy !== undefined) {
+        // Retention removed the text: the stored leaf hash stands in for it, and the prune record must account for it.
+        const chain = chainHash(previous, row.leafHash);
+        if (row.canonical !== '' || row.leafHash.length !== HASH_LENGTH || !(row.prunedBy > expected) || !sameHash(chain, row.chainHash)) {
+          return checker.pick(fail(expected, 'modified', `entry ${expected} is marked pruned but its row does not hold`));
+        }
+        const group = prunedBy.get(row.prunedBy) ?? [];
+        group.push({ seq: expected, leafHex: toHex(row.leafHash) });
+        prunedBy.set(row.prunedBy, group);
+        checker.push(row.leafHash);
+        previous = chain;
+        expected += 1;
+        continue;
       }
       const leaf = leafHash(row.canonical);
       const chain = chainHash(previous, leaf);
@@ -191,7 +208,33 @@ export async function verify(source: AuditLog | AuditStore, options: VerifyOptio
   }
 
   checker.check(expected, previous);
-  return checker.beyond(expected) ?? { ok: true, entries: expected, checkpoints: checker.count };
+  const beyond = checker.beyond(expected);
+  if (beyond !== undefined) return beyond;
+  const unaccounted = await checkPruneRecords(store, prunedBy, expected);
+  return unaccounted ?? { ok: true, entries: expected, checkpoints: checker.count };
+}
+
+/**
+ * Every row marked pruned must be accounted for by the `audit.pruned` entry it names: a verified entry, later than the
+ * row, whose count and digest match exactly the rows marked with its seq. An attacker who empties a row (to hide it
+ * as "expired") cannot make a digest signed into the chain cover it.
+ */
+async function checkPruneRecords(
+  store: AuditStore,
+  groups: ReadonlyMap<number, readonly { seq: number; leafHex: string }[]>,
+  verified: number,
+): Promise<AuditVerification | undefined> {
+  for (const [by, rows] of [...groups].sort((a, b) => (a[1][0]?.seq ?? 0) - (b[1][0]?.seq ?? 0))) {
+    const first = (rows[0] as { seq: number }).seq;
+    // Only an entry the walk verified counts as a record.
+    const record = by < verified ? await store.row(by) : undefined;
+    const entry = record === undefined || record.prunedBy !== undefined ? undefined : parsed(record.canonical);
+    const attributes = entry?.event.type === 'audit.pruned' ? entry.event.attributes : undefined;
+    if (attributes === undefined || attributes.count !== rows.length || attributes.digest !== prunedDigest(rows)) {
+      return fail(first, 'modified', `entries marked pruned by entry ${by} do not match its prune record`);
+    }
+  }
+  return undefined;
 }
 
 /**
