@@ -14,3 +14,4 @@ export { refreshReuseDetector, type RefreshReuseOptions } from './detectors/refr
 export { authzProbingDetector, type AuthzProbingOptions } from './detectors/authz-probing.js';
 export { newCountryDetector, newDeviceDetector, type LocateAddress, type NewCountryOptions, type NewDeviceOptions } from './detectors/new-sign-in.js';
 export { DEFAULT_ADMIN_EVENT_TYPES, offHoursAdminDetector, type OffHoursAdminOptions } from './detectors/off-hours.js';
+export { DetectorStoreError, RedisFirstSeenStore, RedisWindowCounter, type RedisCounterKeys, type RedisFirstSeenStoreOptions, type RedisScriptClient, type RedisWindowCounterOptions } from './redis-store.js';

@@ -1,13 +1,8 @@
 /*
- * The ports behind the detectors. They are shaped so a shared store can implement them atomically per call:
- * - `hit`:         Redis sorted set per key, score = time: ZADD, ZREMRANGEBYSCORE (-inf, now - window), ZCARD, ZRANGE 0 0
- *                  and -1 -1 WITHSCORES for the first/last times, PEXPIRE window (one MULTI or Lua script).
- * - `addDistinct`: sorted set per key, member = the distinct value, score = its last time (same commands), with
- *                  ZREMRANGEBYRANK to keep the member cap; for very large cardinalities, one HyperLogLog per time bucket
- *                  (PFADD key:bucket, PFCOUNT over the window's buckets) gives an approximate distinct count.
- * - `claim`:       SET key 1 NX PX ttl.
- * - `remember`:    sorted set per key, score = last use: ZADD returns whether the value was new, ZCARD whether the key
- *                  had history, ZREMRANGEBYRANK keeps the cap.
+ * The ports behind the detectors, shaped so a shared store can implement each call atomically (one Lua script per
+ * call in redis-store.ts, which documents the data structures: a list of times per key for `hit`, members ordered by a
+ * per-key sequence for `addDistinct` and `remember`, `SET NX PX` for `claim`). The memory and Redis stores run one
+ * contract (store-contract.fixtures.ts) and must give the same answers for the same calls.
  */
 
 /** A value or a promise of it: the memory store answers at once, a network store asynchronously. */
