@@ -84,6 +84,8 @@ function settle<T>(work: () => T): Promise<T> {
  */
 export class SqliteAuditStore implements AuditStore {
   readonly #db: Database.Database;
+  /** The file (or `':memory:'`), for readers that open their own connections (the parallel verify). */
+  readonly path: string;
   readonly #appendAll: (rows: readonly AuditRow[]) => void;
   readonly #appendPruning: (rows: readonly AuditRow[], prune: AuditPrune) => void;
   readonly #firstPage: Database.Statement;
@@ -91,6 +93,7 @@ export class SqliteAuditStore implements AuditStore {
 
   /** Opens (creating if needed) the store at `path`, or an in-memory one for `':memory:'`. */
   constructor(path: string) {
+    this.path = path;
     this.#db = new Database(path);
     if (path !== ':memory:') this.#db.pragma('journal_mode = WAL');
     this.#db.pragma('synchronous = FULL');
