@@ -33,3 +33,4 @@ export {
   type OcsfStatusId,
 } from './ocsf.js';
 export * from './sinks/index.js';
+export { createSecurityEventHub, SecurityEventHubError, type HubDetectorsOptions, type HubDetectorStats, type HubLogStats, type HubSinkStats, type SecurityEventHub, type SecurityEventHubErrorCode, type SecurityEventHubOptions, type SecurityEventHubStats } from './hub.js';

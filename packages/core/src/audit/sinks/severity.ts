@@ -5,7 +5,7 @@ export type SyslogSeverity = 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7;
 
 /** Events that mean an attack is likely under way (a stolen refresh token replayed, a cloned authenticator). */
 const CRITICAL = new Set<SecurityEventType>(['token.refresh.reuse_detected', 'mfa.webauthn.counter_regression', 'detect.alert']);
-const WARNING = /(?:denied|refused|failed|throttled|locked|replay|exceeded|unavailable|busy|loosened|violation|untrusted_forwarding|family_revoked|refused_limit)$/;
+const WARNING = /(?:denied|refused|failed|throttled|locked|replay|exceeded|unavailable|busy|loosened|violation|untrusted_forwarding|family_revoked|refused_limit|dropped)$/;
 
 /**
  * Default severity of an event: critical for likely attacks, warning for refusals and failures, notice for state
