@@ -2,7 +2,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ManualClock } from '../clock.js';
 import type { Detectors } from '../detect/create.js';
 import type { Detector } from '../detect/detector.js';
@@ -483,3 +483,38 @@ describe('createSecurityEventHub', () => {
     expect(() => createSecurityEventHub({ reopen: () => Promise.reject(new Error('no')) })).toThrow(/reopen needs a log/);
   });
 });
+
+describe('SIEM sink losses', () => {
+  it('records what a dead SIEM sink dropped in the audit log, and never sends the report to the sinks', async () => {
+    // A port nobody listens on: the sink can never deliver, its 5-event buffer fills, and the rest are dropped.
+    const dead = await listenCollector();
+    const port = dead.port;
+    await dead.close();
+    const store = new SqliteAuditStore(dbPath());
+    const log = await openLog(store);
+    let hubRef: ReturnType<typeof createSecurityEventHub> | undefined;
+    const sink = syslogSink({ host: '127.0.0.1', port, bufferSize: 5, retryInitialMs: 10, retryMaxMs: 20, flushTimeoutMs: 50, closeTimeoutMs: 50, events: (report) => hubRef?.sinkLoss(report) });
+    const hub = createSecurityEventHub({ log, sinks: [sink] });
+    hubRef = hub;
+    for (let i = 0; i < 20; i++) hub(securityEvent('authz.denied', `user${i}`));
+    await vi.waitFor(async () => {
+      await hub.flush();
+      const rows = (await collect(store)).map((row) => parseCanonicalEntry(row.canonical).event);
+      const losses = rows.filter((event) => event.type === 'audit.events_dropped' && event.attributes?.sink === 'syslog');
+      expect(losses.reduce((sum, event) => sum + Number(event.attributes?.count ?? 0), 0)).toBeGreaterThanOrEqual(15);
+    }, { timeout: 5000, interval: 50 });
+    // Every original event is in the log, whatever the SIEM lost.
+    const logged = (await collect(store)).map((row) => parseCanonicalEntry(row.canonical).event);
+    expect(logged.filter((event) => event.type === 'authz.denied')).toHaveLength(20);
+    expect(sink.stats().dropped).toBeGreaterThanOrEqual(15);
+    // The loss reports went to the log only: the sink saw exactly the 20 events written through the hub.
+    expect(hub.stats().sinks[0]?.written).toBe(20);
+    await hub.close();
+  });
+});
+
+async function collect(store: SqliteAuditStore | MemoryAuditStore): Promise<AuditRow[]> {
+  const rows: AuditRow[] = [];
+  for await (const page of store.pages()) rows.push(...page);
+  return rows;
+}

@@ -5,7 +5,7 @@ import type { SecurityEvent, SecurityEventSink } from '../events.js';
 import { eventToJson } from './canonical.js';
 import type { AuditLog } from './log.js';
 import { backoffMs } from './sinks/queue.js';
-import type { AuditSink, SinkStats } from './sinks/sink.js';
+import type { AuditSink, SinkReport, SinkStats } from './sinks/sink.js';
 
 /** Why the hub told `onError`. Stable, part of the public API. */
 export type SecurityEventHubErrorCode =
@@ -140,6 +140,12 @@ export interface SecurityEventHub extends SecurityEventSink {
   flush(): Promise<void>;
   /** The same as {@link flush}. */
   idle(): Promise<void>;
+  /**
+   * Pass as a sink's `events` option (`syslogSink({ …, events: (r) => hub.sinkLoss(r) })`): what a SIEM sink dropped or
+   * failed to deliver is recorded in the audit log as `audit.events_dropped` (`sink`, `cause`, `count`, `total`), so a
+   * flood that blinds the SIEM still leaves a trace in the trail.
+   */
+  sinkLoss(report: SinkReport): void;
   /** Refuses further events (counted), flushes, then closes the log (signing a final checkpoint) and the sinks. */
   close(): Promise<void>;
   stats(): SecurityEventHubStats;
@@ -742,7 +748,15 @@ export function createSecurityEventHub(options: SecurityEventHubOptions = {}): S
     };
   }
 
+  /** A sink's loss report, recorded in the log only: sending it to the sinks could feed a dead sink its own reports. */
+  const sinkLoss = (report: SinkReport): void => {
+    if (!hasLog) return;
+    const cause = report.type === 'audit.sink.dropped' ? 'sink_dropped' : 'sink_failed';
+    toLog({ type: 'audit.events_dropped', at: new Date(clock.now()), attributes: { count: report.count, total: report.total, sink: report.sink, cause } });
+  };
+
   return Object.assign(hub, {
+    sinkLoss,
     flush,
     idle: flush,
     close: (): Promise<void> => (closingDone ??= closeNow()),
