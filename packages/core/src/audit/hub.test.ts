@@ -492,10 +492,11 @@ describe('SIEM sink losses', () => {
     await dead.close();
     const store = new SqliteAuditStore(dbPath());
     const log = await openLog(store);
-    let hubRef: ReturnType<typeof createSecurityEventHub> | undefined;
-    const sink = syslogSink({ host: '127.0.0.1', port, bufferSize: 5, retryInitialMs: 10, retryMaxMs: 20, flushTimeoutMs: 50, closeTimeoutMs: 50, events: (report) => hubRef?.sinkLoss(report) });
+    // The sink is made before the hub it reports to.
+    const wiring: { hub?: ReturnType<typeof createSecurityEventHub> } = {};
+    const sink = syslogSink({ host: '127.0.0.1', port, bufferSize: 5, retryInitialMs: 10, retryMaxMs: 20, flushTimeoutMs: 50, closeTimeoutMs: 50, events: (report) => wiring.hub?.sinkLoss(report) });
     const hub = createSecurityEventHub({ log, sinks: [sink] });
-    hubRef = hub;
+    wiring.hub = hub;
     for (let i = 0; i < 20; i++) hub(securityEvent('authz.denied', `user${i}`));
     await vi.waitFor(async () => {
       await hub.flush();
