@@ -34,3 +34,4 @@ export {
 } from './ocsf.js';
 export * from './sinks/index.js';
 export { createSecurityEventHub, SecurityEventHubError, type HubDetectorsOptions, type HubDetectorStats, type HubLogStats, type HubSinkStats, type SecurityEventHub, type SecurityEventHubErrorCode, type SecurityEventHubOptions, type SecurityEventHubStats } from './hub.js';
+export { JsonlAuditStore, type JsonlAuditStoreOptions, type JsonlTornTail } from './jsonl-store.js';

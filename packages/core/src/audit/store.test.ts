@@ -8,13 +8,15 @@ import { ManualClock } from '../clock.js';
 import { securityEvent } from '../events.js';
 import { checkpointSigner, signTreeHead } from './checkpoint.js';
 import { chainHash, GENESIS_CHAIN_HASH, leafHash, toHex } from './hash.js';
+import { JsonlAuditStore } from './jsonl-store.js';
 import { AuditLog } from './log.js';
 import { PostgresAuditStore } from './pg-store.js';
 import { SqliteAuditStore } from './sqlite-store.js';
 import { AUDIT_PAGE_SIZE, MemoryAuditStore, type AuditRow, type AuditStore } from './store.js';
 import { verify } from './verify.js';
 
-// One contract, every store: what AuditLog and verify() rely on, on real SQLite files and a real PostgreSQL server.
+// One contract, every store: what AuditLog and verify() rely on, on real SQLite files, real JSONL files and a real
+// PostgreSQL server.
 
 const root = mkdtempSync(join(tmpdir(), 'rampart-audit-store-'));
 const pgUrl = process.env.RAMPART_TEST_PG_URL;
@@ -81,6 +83,24 @@ const kinds: Kind[] = [
     fresh: () => {
       const path = join(root, `store${++opened}.db`);
       return Promise.resolve({ store: new SqliteAuditStore(path), reopen: () => Promise.resolve(new SqliteAuditStore(path)) });
+    },
+  },
+  {
+    name: 'JSONL files',
+    available: true,
+    fresh: async () => {
+      const dir = join(root, `jsonl${++opened}`);
+      return { store: await JsonlAuditStore.open(dir), reopen: () => JsonlAuditStore.open(dir) };
+    },
+  },
+  {
+    // Every batch past 4 KiB starts a segment: the same contract across many segment boundaries.
+    name: 'JSONL files, 4 KiB segments',
+    available: true,
+    fresh: async () => {
+      const dir = join(root, `jsonl${++opened}`);
+      const open = () => JsonlAuditStore.open(dir, { maxSegmentBytes: 4096 });
+      return { store: await open(), reopen: open };
     },
   },
   {

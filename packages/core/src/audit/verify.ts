@@ -154,7 +154,11 @@ export async function verify(source: AuditLog | AuditStore, options: VerifyOptio
     for (const row of page) {
       if (expected >= checker.nextSize) checker.check(expected, previous);
       if (row.seq !== expected) {
-        if (!Number.isSafeInteger(row.seq) || row.seq < expected) return checker.pick(fail(expected, 'inserted', `a second row claims seq ${expected}`));
+        if (!Number.isSafeInteger(row.seq) || row.seq < expected) {
+          // A second row for a seq already seen (a file store, where seq is position): the extra row is at that seq.
+          const at = Number.isSafeInteger(row.seq) && row.seq >= 0 ? row.seq : expected;
+          return checker.pick(fail(at, 'inserted', `a second row claims seq ${at}`));
+        }
         return checker.pick(fail(expected, 'deleted', `seq ${expected} is missing (next row is ${row.seq})`));
       }
       if (row.prunedBy !== undefined) {
