@@ -11,14 +11,19 @@ const NODE_PREFIX = 0x01;
 /** Not a prefix RFC 9162 uses, so a chain input can never be read as a Merkle leaf or node input. */
 const CHAIN_PREFIX = 0x02;
 
-// Every hash input is assembled in one reused buffer and hashed by the one-shot `crypto.hash`: a `createHash` object
-// per hash costs more than hashing a few hundred bytes, and the log and verify() hash two or three times per entry.
-// Safe to share: hashing is synchronous and nothing else touches the buffer between write and hash.
+// Every hash is one call of the one-shot `crypto.hash`, its input assembled in one reused buffer (or passed as the
+// string itself), its digest taken as a latin1 ('binary') string and turned into bytes: on Node 20 a 'buffer' digest
+// costs about a microsecond more than the hashing itself (a new backing store per call), and the log and verify() hash
+// two or three times per entry. Sharing the buffer is safe: hashing is synchronous and nothing else touches it between
+// write and hash.
 let scratch = Buffer.allocUnsafe(4096);
 
-/** The digest is a fresh Buffer (a Uint8Array): stores bind it as a blob without copying. */
+function digestBytes(latin1: string): Uint8Array {
+  return Buffer.from(latin1, 'latin1');
+}
+
 function sha256Of(length: number): Uint8Array {
-  return hash('sha256', scratch.subarray(0, length), 'buffer');
+  return digestBytes(hash('sha256', scratch.subarray(0, length), 'binary'));
 }
 
 function room(length: number): Buffer {
@@ -42,12 +47,8 @@ export function emptyRootHash(): Uint8Array {
 /** RFC 9162 §2.1.1 leaf hash `SHA-256(0x00 || entry)`; the prefix stops a leaf being passed off as an inner node
  * (second-preimage attack on the tree). */
 export function leafHash(entryBytes: Uint8Array | string): Uint8Array {
-  if (typeof entryBytes === 'string') {
-    // UTF-8 takes at most 3 bytes per UTF-16 code unit, so this bound needs no pass over the text.
-    const buffer = room(1 + entryBytes.length * 3);
-    buffer[0] = LEAF_PREFIX;
-    return sha256Of(1 + buffer.write(entryBytes, 1, 'utf8'));
-  }
+  // A string is hashed as its UTF-8 bytes, as `hash()` encodes it.
+  if (typeof entryBytes === 'string') return digestBytes(hash('sha256', `\u0000${entryBytes}`, 'binary'));
   const buffer = room(1 + entryBytes.length);
   buffer[0] = LEAF_PREFIX;
   buffer.set(entryBytes, 1);

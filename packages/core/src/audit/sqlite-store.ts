@@ -65,6 +65,9 @@ function toHead(r: CheckpointRecord): SignedTreeHead {
   return { treeSize: integer(r.tree_size), rootHash: text(r.root_hash), chainHash: text(r.chain_hash), at: text(r.at), keyId: text(r.key_id), signature: text(r.signature) };
 }
 
+/** Rows per multi-row INSERT (5 parameters each, far below SQLite's limit): one native call binds a chunk. */
+const ROWS_PER_INSERT = 64;
+
 /** better-sqlite3 binds Buffers as blobs; the log's hashes already are Buffers, so most need no copy. */
 const asBuffer = (bytes: Uint8Array): Buffer => (Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
 
@@ -102,9 +105,28 @@ export class SqliteAuditStore implements AuditStore {
     // Files created before retention existed lack the column.
     const columns = this.#db.prepare('PRAGMA table_info(audit_entries)').all() as { name: unknown }[];
     if (!columns.some((column) => column.name === 'pruned_by')) this.#db.exec('ALTER TABLE audit_entries ADD COLUMN pruned_by INTEGER');
-    const insert = this.#db.prepare('INSERT INTO audit_entries (seq, at, canonical, leaf_hash, chain_hash) VALUES (?, ?, ?, ?, ?)');
+    const insert = (count: number): Database.Statement =>
+      this.#db.prepare(`INSERT INTO audit_entries (seq, at, canonical, leaf_hash, chain_hash) VALUES ${Array.from({ length: count }, () => '(?, ?, ?, ?, ?)').join(', ')}`);
+    const one = insert(1);
+    const chunk = insert(ROWS_PER_INSERT);
+    const values: unknown[] = new Array<unknown>(ROWS_PER_INSERT * 5);
     this.#appendAll = this.#db.transaction((rows: readonly AuditRow[]) => {
-      for (const row of rows) insert.run(row.seq, row.at, row.canonical, asBuffer(row.leafHash), asBuffer(row.chainHash));
+      let i = 0;
+      for (; i + ROWS_PER_INSERT <= rows.length; i += ROWS_PER_INSERT) {
+        for (let j = 0; j < ROWS_PER_INSERT; j++) {
+          const row = rows[i + j] as AuditRow;
+          values[5 * j] = row.seq;
+          values[5 * j + 1] = row.at;
+          values[5 * j + 2] = row.canonical;
+          values[5 * j + 3] = asBuffer(row.leafHash);
+          values[5 * j + 4] = asBuffer(row.chainHash);
+        }
+        chunk.run(values);
+      }
+      for (; i < rows.length; i++) {
+        const row = rows[i] as AuditRow;
+        one.run(row.seq, row.at, row.canonical, asBuffer(row.leafHash), asBuffer(row.chainHash));
+      }
     });
     const prune = this.#db.prepare("UPDATE audit_entries SET canonical = '', pruned_by = ? WHERE seq = ?");
     this.#appendPruning = this.#db.transaction((rows: readonly AuditRow[], pruning: AuditPrune) => {
