@@ -42,8 +42,15 @@ function assertEd25519(key: KeyObject, type: 'private' | 'public'): void {
 /** A key id that names the public key (SHA-256 of its SPKI DER, base64url), so a head names the key that can check it. */
 export function keyIdOf(publicKey: KeyObject): string {
   assertEd25519(publicKey, 'public');
-  return createHash('sha256').update(publicKey.export({ type: 'spki', format: 'der' })).digest('base64url');
+  const cached = keyIds.get(publicKey);
+  if (cached !== undefined) return cached;
+  const id = createHash('sha256').update(publicKey.export({ type: 'spki', format: 'der' })).digest('base64url');
+  keyIds.set(publicKey, id);
+  return id;
 }
+
+/** Key ids by key object: verify() checks every head against every trusted key, and a KeyObject never changes. */
+const keyIds = new WeakMap<KeyObject, string>();
 
 /** Wraps an Ed25519 private key for signing checkpoints; refuses any other key type (no algorithm confusion). */
 export function checkpointSigner(privateKey: KeyObject): CheckpointSigner {

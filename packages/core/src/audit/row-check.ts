@@ -17,10 +17,3 @@ export function framedAt(canonical: string, at: string): boolean {
 export function framedSeq(canonical: string, seq: number): boolean {
   return canonical.endsWith(`,"seq":${seq}}`);
 }
-
-/**
- * The same `at` check as {@link framedAt}, as an SQLite expression over columns `canonical` and `at`, for readers that
- * check it where the rows are: 1 when the row passes, else 0. Type checks first: SQLite would turn a number or a
- * blob into text where the JavaScript check sees a non-string.
- */
-export const SQLITE_FRAMED_AT = `(typeof(at) = 'text' AND typeof(canonical) = 'text' AND instr(at, '"') = 0 AND instr(at, '\\') = 0 AND substr(canonical, 1, length(at) + 18) = '{"at":"' || at || '","event":{')`;

@@ -83,6 +83,10 @@ describe('parallel verify', () => {
       (db) => db.prepare('DELETE FROM audit_entries WHERE seq = ?').run(p),
       (db) => db.prepare("UPDATE audit_entries SET canonical = '', pruned_by = ? WHERE seq = ?").run(SIZE - 1, p),
       (db) => db.prepare('UPDATE audit_entries SET canonical = CAST(canonical AS BLOB) WHERE seq = ?').run(p),
+      // The threads read a page as texts joined by newlines: a stored newline or NUL must not shift or hide anything.
+      (db) => db.prepare("UPDATE audit_entries SET canonical = canonical || char(10) || 'x' WHERE seq = ?").run(p),
+      (db) => db.prepare('UPDATE audit_entries SET canonical = canonical || char(0) WHERE seq = ?').run(p),
+      (db) => db.prepare('UPDATE audit_entries SET at = at || char(10) WHERE seq = ?').run(p),
       (db) => {
         const q = p === SIZE - 1 ? p - 1 : p + 1;
         db.prepare('UPDATE audit_entries SET seq = -1 WHERE seq = ?').run(p);

@@ -4,7 +4,7 @@
 import Database from 'better-sqlite3';
 import { parentPort } from 'node:worker_threads';
 import { HASH_LENGTH, chainHash, leafHash, toHex } from './hash.js';
-import { SQLITE_FRAMED_AT, framedSeq } from './row-check.js';
+import { framedAt, framedSeq } from './row-check.js';
 
 /** One range to check: rows `start <= seq < end`, chained from `previousChain` (the stored chain hash of `start - 1`). */
 export interface RangeRequest {
@@ -29,28 +29,35 @@ export type RangeReport =
 
 const PAGE = 4096;
 
-/** Bits of the per-row flags column. */
-const FRAMED = 1;
+/** Bits of the per-row flags: the database computes them, one letter per row (`A` + bits). */
+const AT_TEXT = 1;
 const SHAPED = 2;
 const PRUNED = 4;
-
-type RawRow = [unknown, unknown];
+const TEXT = 8;
+const FLAG_BASE = 65;
 
 /** Checks one range in the calling thread (the worker's body; exported for tests and profiling). */
 export function checkRange(request: RangeRequest): RangeReport {
   const db = new Database(request.path, { readonly: true, fileMustExist: true });
   try {
-    // Reading a column into JavaScript costs about as much as hashing it, and a blob most of all, so the stored hashes
-    // never leave the database: per page, the text and one flags integer come out, the recomputed hashes go back in
-    // as one blob, and SQLite compares them row by row. No seq column either: seq is the INTEGER PRIMARY KEY, so
-    // `end - start` rows in [start, end) are exactly the seqs start..end-1, in order.
-    const rows = db
+    // Moving a value from SQLite into JavaScript costs more per row than hashing the row, so a page comes out as one
+    // row of three values: every text joined by newlines (canonical JSON has none: RFC 8785 escapes them, and a stored
+    // text holding one makes the piece count wrong, which fails the page), one flag letter per row, and the row count.
+    // The stored hashes never leave the database: the recomputed ones go back in as one blob and SQLite compares them
+    // row by row. Seq is the INTEGER PRIMARY KEY, so `end - start` rows in [start, end) are exactly start..end-1, and
+    // the range scan walks them in that order (no ORDER BY: in an aggregate it costs a sort). Were the order ever
+    // different, the seqs framed in the texts and the hash comparison would fail the page: never a false pass.
+    const pageQuery = db
       .prepare(
-        `SELECT canonical,
-                (${SQLITE_FRAMED_AT}) * ${FRAMED}
+        `SELECT group_concat(canonical, char(10)),
+                group_concat(at, char(10)),
+                group_concat(char(${FLAG_BASE}
+                  + (typeof(at) = 'text') * ${AT_TEXT}
                   + (typeof(leaf_hash) = 'blob' AND length(leaf_hash) = ${HASH_LENGTH} AND typeof(chain_hash) = 'blob' AND length(chain_hash) = ${HASH_LENGTH}) * ${SHAPED}
                   + (pruned_by IS NOT NULL) * ${PRUNED}
-         FROM audit_entries WHERE seq >= ? AND seq < ? ORDER BY seq`,
+                  + (typeof(canonical) = 'text') * ${TEXT}), ''),
+                COUNT(*)
+         FROM audit_entries WHERE seq >= ? AND seq < ?`,
       )
       .raw(true);
     // Mismatches between the stored hashes and the page blob of recomputed ones (64 bytes per row: leaf, chain).
@@ -72,10 +79,18 @@ export function checkRange(request: RangeRequest): RangeReport {
     const refuse = (reason: string): RangeReport => ({ id: request.id, ok: false, reason });
     for (let pageStart = request.start; pageStart < request.end; pageStart += PAGE) {
       const pageEnd = Math.min(request.end, pageStart + PAGE);
-      const page = rows.all(pageStart, pageEnd) as RawRow[];
-      if (page.length !== pageEnd - pageStart) return refuse(`rows missing in ${pageStart}..${pageEnd - 1}`);
-      for (const [i, [canonical, flags]] of page.entries()) {
-        if (typeof flags !== 'number' || (flags & SHAPED) === 0) return refuse(`row ${expected}`);
+      const size = pageEnd - pageStart;
+      const [joined, joinedAt, flagLetters, count] = pageQuery.get(pageStart, pageEnd) as [unknown, unknown, unknown, unknown];
+      if (count !== size || typeof joined !== 'string' || typeof joinedAt !== 'string' || typeof flagLetters !== 'string' || flagLetters.length !== size) {
+        return refuse(`rows missing in ${pageStart}..${pageEnd - 1}`);
+      }
+      const texts = joined.split('\n');
+      const ats = joinedAt.split('\n');
+      if (texts.length !== size || ats.length !== size) return refuse(`a value in ${pageStart}..${pageEnd - 1} holds a line break`);
+      for (let i = 0; i < size; i++) {
+        const canonical = texts[i] as string;
+        const flags = flagLetters.charCodeAt(i) - FLAG_BASE;
+        if ((flags & SHAPED) === 0 || (flags & TEXT) === 0) return refuse(`row ${expected}`);
         let leaf: Uint8Array;
         if ((flags & PRUNED) !== 0) {
           const [by, storedLeaf] = prunedRow.get(expected) as [unknown, unknown];
@@ -83,7 +98,7 @@ export function checkRange(request: RangeRequest): RangeReport {
           leaf = storedLeaf;
           pruned.push([by, expected, toHex(storedLeaf)]);
         } else {
-          if (typeof canonical !== 'string' || (flags & FRAMED) === 0 || !framedSeq(canonical, expected)) return refuse(`row ${expected}`);
+          if ((flags & AT_TEXT) === 0 || !framedAt(canonical, ats[i] as string) || !framedSeq(canonical, expected)) return refuse(`row ${expected}`);
           leaf = leafHash(canonical);
         }
         const chain = chainHash(previous, leaf);
@@ -93,7 +108,7 @@ export function checkRange(request: RangeRequest): RangeReport {
         expected += 1;
         if (reportAt.has(expected)) chainsAt.push([expected, previous]);
       }
-      if (mismatches.get({ start: pageStart, end: pageEnd, hashes: computed.subarray(0, page.length * 2 * HASH_LENGTH) }) !== 0) return refuse(`hashes differ in ${pageStart}..${pageEnd - 1}`);
+      if (mismatches.get({ start: pageStart, end: pageEnd, hashes: computed.subarray(0, size * 2 * HASH_LENGTH) }) !== 0) return refuse(`hashes differ in ${pageStart}..${pageEnd - 1}`);
     }
     return { id: request.id, ok: true, chainsAt, pruned };
   } finally {
