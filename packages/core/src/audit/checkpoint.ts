@@ -119,5 +119,19 @@ export function verifyTreeHead(head: SignedTreeHead, publicKeys: KeyObject | rea
   } catch {
     return false;
   }
-  return verify(null, message, key, Buffer.from(head.signature, 'base64url'));
+  // Only valid signatures are remembered, keyed by the key object and the exact bytes checked: a head is checked
+  // again on every verify() of a log, and an Ed25519 verification costs more than hashing a thousand entries.
+  const seen = `${head.signature}\n${message.toString('latin1')}`;
+  const remembered = verifiedHeads.get(key);
+  if (remembered?.has(seen) === true) return true;
+  if (!verify(null, message, key, Buffer.from(head.signature, 'base64url'))) return false;
+  const heads = remembered ?? new Set<string>();
+  if (heads.size >= MAX_REMEMBERED_HEADS) heads.clear();
+  heads.add(seen);
+  verifiedHeads.set(key, heads);
+  return true;
 }
+
+/** Valid (signature, signed bytes) pairs per public key; bounded, emptied when full. */
+const verifiedHeads = new WeakMap<KeyObject, Set<string>>();
+const MAX_REMEMBERED_HEADS = 4096;

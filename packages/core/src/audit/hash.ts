@@ -68,6 +68,28 @@ export function chainHash(previous: Uint8Array, leaf: Uint8Array): Uint8Array {
   return pair(CHAIN_PREFIX, previous, leaf);
 }
 
+/** The 65-byte chain input, reused by {@link chainHashInto}. */
+const chainInput = Buffer.allocUnsafe(1 + 2 * HASH_LENGTH);
+
+/**
+ * @internal {@link leafHash} of `text`, written into `out` at `outAt`: no allocation, for verify()'s threads, which
+ * hash every entry of a log.
+ */
+export function leafHashInto(text: string, out: Buffer, outAt: number): void {
+  out.write(hash('sha256', `\u0000${text}`, 'binary'), outAt, 'latin1');
+}
+
+/**
+ * @internal {@link chainHash} of `previous` (32 bytes) and the leaf hash at `leafSource[leafAt]`, written into `out`
+ * at `outAt`, without allocating.
+ */
+export function chainHashInto(previous: Buffer, leafSource: Buffer, leafAt: number, out: Buffer, outAt: number): void {
+  chainInput[0] = CHAIN_PREFIX;
+  previous.copy(chainInput, 1, 0, HASH_LENGTH);
+  leafSource.copy(chainInput, 1 + HASH_LENGTH, leafAt, leafAt + HASH_LENGTH);
+  out.write(hash('sha256', chainInput, 'binary'), outAt, 'latin1');
+}
+
 /** Byte equality of two hashes; a hash of the wrong length (a tampered column) is never equal. Hashes are public, so
  * timing does not matter here. */
 export function sameHash(a: Uint8Array, b: Uint8Array): boolean {

@@ -292,3 +292,26 @@ describe('redactAuditEvent', () => {
     expect(Object.getOwnPropertyDescriptor(event.attributes, '__proto__')?.value).toBe('x\\ny');
   });
 });
+
+describe('redaction of repeated values', () => {
+  const jwt = 'eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJyb290In0.MEUCIQDf3x9s1g';
+  const event = (note: string): AuditEventJson => ({ type: 'auth.login.failed', at: '2026-01-01T00:00:00.000Z', attributes: { note } });
+
+  it('redacts a secret every time it recurs, and counts it every time', () => {
+    for (let i = 0; i < 3; i++) {
+      const { event: clean, redacted } = redactAuditEvent(event(jwt));
+      expect(clean.attributes?.note).toBe('[REDACTED:jwt]');
+      expect(redacted).toBe(1);
+    }
+  });
+
+  it('gives the same answer after a flood of distinct values has cycled whatever it remembers', () => {
+    const before = redactAuditEvent(event(`Bearer ${jwt}`));
+    for (let i = 0; i < 10_000; i++) redactAuditEvent(event(`value-${i}`));
+    expect(redactAuditEvent(event(`Bearer ${jwt}`))).toEqual(before);
+    expect(before.event.attributes?.note).not.toContain(jwt);
+    // Long values are never remembered, and still redacted.
+    const long = `${'x '.repeat(100)}${jwt}`;
+    expect(redactAuditEvent(event(long)).event.attributes?.note).not.toContain(jwt);
+  });
+});

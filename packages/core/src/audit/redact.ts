@@ -139,7 +139,32 @@ function cutBeforeRedaction(value: string): { head: string; dropped: number } {
   return { head: value.slice(0, end), dropped: value.length - end };
 }
 
-function redactString(value: string, entropyRule: boolean): { text: string; changed: boolean } {
+interface RedactedString {
+  readonly text: string;
+  readonly changed: boolean;
+}
+
+/*
+ * Values repeat across an audit stream (account ids, addresses, resource kinds, reasons) and redaction is a pure
+ * function of the value, so short values are redacted once. Bounded: emptied when full, so a stream of distinct values
+ * (from input) costs a miss each, never memory. Only values of at most MEMO_MAX_LENGTH are kept.
+ */
+const MEMO_MAX_ENTRIES = 4096;
+const MEMO_MAX_LENGTH = 128;
+const memo = [new Map<string, RedactedString>(), new Map<string, RedactedString>()] as const;
+
+function redactString(value: string, entropyRule: boolean): RedactedString {
+  if (value.length > MEMO_MAX_LENGTH) return redactStringNow(value, entropyRule);
+  const cache = memo[entropyRule ? 1 : 0];
+  const known = cache.get(value);
+  if (known !== undefined) return known;
+  const result = redactStringNow(value, entropyRule);
+  if (cache.size >= MEMO_MAX_ENTRIES) cache.clear();
+  cache.set(value, result);
+  return result;
+}
+
+function redactStringNow(value: string, entropyRule: boolean): RedactedString {
   const { head, dropped } = cutBeforeRedaction(value);
   const shaped = redactText(head);
   const redacted = entropyRule ? redactHighEntropy(shaped) : shaped;

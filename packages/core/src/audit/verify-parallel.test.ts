@@ -102,6 +102,29 @@ describe('parallel verify', () => {
     }
   });
 
+  it('confirms a log whose expired entries were pruned, with the prune records checked', async () => {
+    const path = join(root, `copy${++copies}.db`);
+    copyFileSync(base, path);
+    const clock = new ManualClock(Date.UTC(2027, 0, 1));
+    const log = await AuditLog.open({ store: new SqliteAuditStore(path), signer: checkpointSigner(keys.privateKey), clock, checkpointIntervalMs: 0 });
+    expect((await log.prune({ days: { authorize_session: 30 } })).pruned).toBe(SIZE / 2);
+    await log.close();
+    const pass = await parallelPass(path, [], 2);
+    expect([...(pass?.pruned.values() ?? [])].flat()).toHaveLength(SIZE / 2);
+    const store = new SqliteAuditStore(path);
+    const parallel = await verify(store, { ...trusted, workers: 2 });
+    expect(parallel).toEqual({ ok: true, entries: SIZE + 1, checkpoints: 4 });
+    expect(parallel).toEqual(await verify(store, { ...trusted, workers: 0 }));
+    // And one more row emptied under the same record is caught on both paths alike.
+    const db = new Database(path);
+    db.prepare("UPDATE audit_entries SET canonical = '', pruned_by = ? WHERE seq = 1").run(SIZE);
+    db.close();
+    const tampered = await verify(store, { ...trusted, workers: 2 });
+    expect(tampered).toMatchObject({ ok: false, problem: 'modified' });
+    expect(tampered).toEqual(await verify(store, { ...trusted, workers: 0 }));
+    await store.close();
+  });
+
   it('refuses a range whose rows do not hold, in the thread itself', () => {
     const path = join(root, `copy${++copies}.db`);
     copyFileSync(base, path);

@@ -3,7 +3,7 @@
 // `ok: false`, and the main thread then runs the sequential walk, which names the position and the problem.
 import Database from 'better-sqlite3';
 import { parentPort } from 'node:worker_threads';
-import { HASH_LENGTH, chainHash, leafHash, toHex } from './hash.js';
+import { HASH_LENGTH, chainHashInto, leafHashInto, toHex } from './hash.js';
 import { framedAt, framedSeq } from './row-check.js';
 
 /** One range to check: rows `start <= seq < end`, chained from `previousChain` (the stored chain hash of `start - 1`). */
@@ -29,34 +29,28 @@ export type RangeReport =
 
 const PAGE = 4096;
 
-/** Bits of the per-row flags: the database computes them, one letter per row (`A` + bits). */
-const AT_TEXT = 1;
-const SHAPED = 2;
-const PRUNED = 4;
-const TEXT = 8;
-const FLAG_BASE = 65;
 
 /** Checks one range in the calling thread (the worker's body; exported for tests and profiling). */
 export function checkRange(request: RangeRequest): RangeReport {
   const db = new Database(request.path, { readonly: true, fileMustExist: true });
   try {
     // Moving a value from SQLite into JavaScript costs more per row than hashing the row, so a page comes out as one
-    // row of three values: every text joined by newlines (canonical JSON has none: RFC 8785 escapes them, and a stored
-    // text holding one makes the piece count wrong, which fails the page), one flag letter per row, and the row count.
-    // The stored hashes never leave the database: the recomputed ones go back in as one blob and SQLite compares them
-    // row by row. Seq is the INTEGER PRIMARY KEY, so `end - start` rows in [start, end) are exactly start..end-1, and
-    // the range scan walks them in that order (no ORDER BY: in an aggregate it costs a sort). Were the order ever
-    // different, the seqs framed in the texts and the hash comparison would fail the page: never a false pass.
+    // row of aggregates: every text joined by newlines (canonical JSON has none: RFC 8785 escapes them, and a stored
+    // text holding one makes the piece count wrong, which fails the page), every `at` the same way, the row count, the
+    // number of rows with a column of the wrong type or size, and the seqs of pruned rows. The stored hashes never
+    // leave the database: the recomputed ones go back in as one blob and SQLite compares them row by row. Seq is the
+    // INTEGER PRIMARY KEY, so `end - start` rows in [start, end) are exactly start..end-1, and the range scan walks
+    // them in that order (no ORDER BY: in an aggregate it costs a sort). Were the order ever different, the seqs
+    // framed in the texts and the hash comparison would fail the page: never a false pass.
     const pageQuery = db
       .prepare(
         `SELECT group_concat(canonical, char(10)),
                 group_concat(at, char(10)),
-                group_concat(char(${FLAG_BASE}
-                  + (typeof(at) = 'text') * ${AT_TEXT}
-                  + (typeof(leaf_hash) = 'blob' AND length(leaf_hash) = ${HASH_LENGTH} AND typeof(chain_hash) = 'blob' AND length(chain_hash) = ${HASH_LENGTH}) * ${SHAPED}
-                  + (pruned_by IS NOT NULL) * ${PRUNED}
-                  + (typeof(canonical) = 'text') * ${TEXT}), ''),
-                COUNT(*)
+                COUNT(*),
+                SUM(NOT (typeof(canonical) = 'text' AND typeof(at) = 'text'
+                         AND typeof(leaf_hash) = 'blob' AND length(leaf_hash) = ${HASH_LENGTH}
+                         AND typeof(chain_hash) = 'blob' AND length(chain_hash) = ${HASH_LENGTH})),
+                group_concat(CASE WHEN pruned_by IS NOT NULL THEN seq END)
          FROM audit_entries WHERE seq >= ? AND seq < ?`,
       )
       .raw(true);
@@ -74,39 +68,39 @@ export function checkRange(request: RangeRequest): RangeReport {
     const chainsAt: [number, Uint8Array][] = [];
     const pruned: [number, number, string][] = [];
     const computed = Buffer.allocUnsafe(PAGE * 2 * HASH_LENGTH);
-    let previous = request.previousChain;
+    const previous = Buffer.from(request.previousChain);
     let expected = request.start;
     const refuse = (reason: string): RangeReport => ({ id: request.id, ok: false, reason });
     for (let pageStart = request.start; pageStart < request.end; pageStart += PAGE) {
       const pageEnd = Math.min(request.end, pageStart + PAGE);
       const size = pageEnd - pageStart;
-      const [joined, joinedAt, flagLetters, count] = pageQuery.get(pageStart, pageEnd) as [unknown, unknown, unknown, unknown];
-      if (count !== size || typeof joined !== 'string' || typeof joinedAt !== 'string' || typeof flagLetters !== 'string' || flagLetters.length !== size) {
-        return refuse(`rows missing in ${pageStart}..${pageEnd - 1}`);
-      }
+      // Counts and types are all-or-nothing per page; only pruned rows are told apart, by their seqs (few, or none).
+      const [joined, joinedAt, count, misshapen, prunedSeqs] = pageQuery.get(pageStart, pageEnd) as [unknown, unknown, unknown, unknown, unknown];
+      if (count !== size || typeof joined !== 'string' || typeof joinedAt !== 'string') return refuse(`rows missing in ${pageStart}..${pageEnd - 1}`);
+      if (misshapen !== 0) return refuse(`a row in ${pageStart}..${pageEnd - 1} has a column of the wrong type or size`);
+      const prunedHere = typeof prunedSeqs === 'string' ? new Set(prunedSeqs.split(',').map(Number)) : undefined;
       const texts = joined.split('\n');
       const ats = joinedAt.split('\n');
       if (texts.length !== size || ats.length !== size) return refuse(`a value in ${pageStart}..${pageEnd - 1} holds a line break`);
       for (let i = 0; i < size; i++) {
         const canonical = texts[i] as string;
-        const flags = flagLetters.charCodeAt(i) - FLAG_BASE;
-        if ((flags & SHAPED) === 0 || (flags & TEXT) === 0) return refuse(`row ${expected}`);
-        let leaf: Uint8Array;
-        if ((flags & PRUNED) !== 0) {
+        // Row i's recomputed leaf and chain hash go straight into the page blob: no allocation per row.
+        const leafAt = 2 * HASH_LENGTH * i;
+        if (prunedHere?.has(expected) === true) {
           const [by, storedLeaf] = prunedRow.get(expected) as [unknown, unknown];
-          if (canonical !== '' || typeof by !== 'number' || !(by > expected) || !(storedLeaf instanceof Uint8Array)) return refuse(`pruned row ${expected}`);
-          leaf = storedLeaf;
+          if (canonical !== '' || typeof by !== 'number' || !(by > expected) || !(storedLeaf instanceof Buffer) || storedLeaf.length !== HASH_LENGTH) {
+            return refuse(`pruned row ${expected}`);
+          }
+          storedLeaf.copy(computed, leafAt);
           pruned.push([by, expected, toHex(storedLeaf)]);
         } else {
-          if ((flags & AT_TEXT) === 0 || !framedAt(canonical, ats[i] as string) || !framedSeq(canonical, expected)) return refuse(`row ${expected}`);
-          leaf = leafHash(canonical);
+          if (!framedAt(canonical, ats[i] as string) || !framedSeq(canonical, expected)) return refuse(`row ${expected}`);
+          leafHashInto(canonical, computed, leafAt);
         }
-        const chain = chainHash(previous, leaf);
-        computed.set(leaf, 2 * HASH_LENGTH * i);
-        computed.set(chain, 2 * HASH_LENGTH * i + HASH_LENGTH);
-        previous = chain;
+        chainHashInto(previous, computed, leafAt, computed, leafAt + HASH_LENGTH);
+        computed.copy(previous, 0, leafAt + HASH_LENGTH, leafAt + 2 * HASH_LENGTH);
         expected += 1;
-        if (reportAt.has(expected)) chainsAt.push([expected, previous]);
+        if (reportAt.has(expected)) chainsAt.push([expected, Buffer.from(previous)]);
       }
       if (mismatches.get({ start: pageStart, end: pageEnd, hashes: computed.subarray(0, size * 2 * HASH_LENGTH) }) !== 0) return refuse(`hashes differ in ${pageStart}..${pageEnd - 1}`);
     }

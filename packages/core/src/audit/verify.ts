@@ -218,12 +218,15 @@ export async function verify(source: AuditLog | AuditStore, options: VerifyOptio
 
 /** The parallel pass joined with the head and prune checks: an `ok` result, or `undefined` for the sequential walk. */
 async function confirmInParallel(store: SqliteAuditStore, heads: readonly SignedTreeHead[], options: VerifyOptions, workers: number): Promise<AuditVerification | undefined> {
-  const pass = await parallelPass(store.path, heads.map((head) => head.treeSize), workers);
-  if (pass === undefined) return undefined;
+  const running = parallelPass(store.path, heads.map((head) => head.treeSize), workers);
+  // The signatures are checked here while the threads hash: this thread would only wait otherwise.
+  const signed = heads.every((head) => verifyTreeHead(head, options.publicKey));
+  const pass = await running;
+  if (pass === undefined || !signed) return undefined;
   for (const head of heads) {
     const chain = pass.chainAt.get(head.treeSize);
-    const signed = fromHex(head.chainHash);
-    if (chain === undefined || signed === undefined || !sameHash(signed, chain) || !verifyTreeHead(head, options.publicKey)) return undefined;
+    const claimed = fromHex(head.chainHash);
+    if (chain === undefined || claimed === undefined || !sameHash(claimed, chain)) return undefined;
   }
   if ((await checkPruneRecords(store, pass.pruned, pass.entries)) !== undefined) return undefined;
   return { ok: true, entries: pass.entries, checkpoints: heads.length };
