@@ -15,7 +15,7 @@ import { compare, type BenchRow } from './harness.js';
 /** Appends per timed call: one group-committed batch on both sides. */
 const BATCH = 1000;
 /** Entries in the log that `verify()` walks. */
-const VERIFY_ENTRIES = 20_000;
+const VERIFY_ENTRIES = 100_000;
 
 const { privateKey, publicKey } = generateKeyPairSync('ed25519');
 const signer = checkpointSigner(privateKey);
@@ -109,7 +109,7 @@ async function postgresRows(url: string): Promise<BenchRow[]> {
 }
 
 async function verifyRows(dir: string): Promise<BenchRow[]> {
-  // verify() over a log of VERIFY_ENTRIES with a checkpoint every 2,000, vs reading and JSON-parsing the same rows.
+  // verify() over a log of VERIFY_ENTRIES with a checkpoint every 10,000, vs reading and JSON-parsing the same rows.
   const store: AuditStore = new SqliteAuditStore(join(dir, 'verify.db'));
   const big = await AuditLog.open({ store, signer, maxBatch: BATCH, checkpointIntervalMs: 0 });
   const scanned = plainSqlite(join(dir, 'scan.db'));
@@ -117,7 +117,7 @@ async function verifyRows(dir: string): Promise<BenchRow[]> {
     const chunk = Array.from({ length: BATCH }, (_, j) => event(i + j));
     await Promise.all(chunk.map((e) => big.append(e)));
     scanned.append(chunk);
-    if ((i + BATCH) % 2_000 === 0) await big.checkpoint();
+    if ((i + BATCH) % 10_000 === 0) await big.checkpoint();
   }
   await big.close();
   const reader = new SqliteAuditStore(join(dir, 'verify.db'));
