@@ -88,6 +88,22 @@ local function extend(key, ms)
 end
 `;
 
+/**
+ * Makes `member` the newest of the sorted set `key` (score = a per-key sequence, so order is order of use, never
+ * broken by name as equal times would be); returns 1 when it was not there yet.
+ */
+const STAMP = `
+local function stamp(key, member)
+  local new = 0
+  if not redis.call('ZSCORE', key, member) then new = 1 end
+  local newest = redis.call('ZRANGE', key, -1, -1, 'WITHSCORES')
+  local seq = 1
+  if newest[2] then seq = tonumber(newest[2]) + 1 end
+  redis.call('ZADD', key, string.format('%.0f', seq), member)
+  return new
+end
+`;
+
 /** ARGV[1] is the injected time in ms, or empty for Redis' own clock. */
 const NOW = `
 local now
@@ -132,7 +148,7 @@ return { count, first, now }
  * KEYS[1] member → sequence (sorted set), KEYS[2] member → last time (hash); ARGV now, window (ms), cap, member.
  * Returns { distinct, added (0|1), first, last }.
  */
-const DISTINCT_SCRIPT = `${EXTEND}${NOW}
+const DISTINCT_SCRIPT = `${STAMP}${EXTEND}${NOW}
 local order, times = KEYS[1], KEYS[2]
 local window, cap, member = tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
 local cutoff = now - window
@@ -144,12 +160,7 @@ while true do
   redis.call('ZREM', order, oldest)
   redis.call('HDEL', times, oldest)
 end
-local added = 0
-if not redis.call('ZSCORE', order, member) then added = 1 end
-local newest = redis.call('ZRANGE', order, -1, -1, 'WITHSCORES')
-local seq = 1
-if newest[2] then seq = tonumber(newest[2]) + 1 end
-redis.call('ZADD', order, string.format('%.0f', seq), member)
+local added = stamp(order, member)
 redis.call('HSET', times, member, string.format('%.0f', now))
 local distinct = redis.call('ZCARD', order)
 if distinct > cap then
@@ -182,18 +193,13 @@ return 1
  *
  * KEYS[1] value → sequence (sorted set); ARGV value, cap, idle (ms). Returns { hadHistory (0|1), isNew (0|1) }.
  */
-const REMEMBER_SCRIPT = `
+const REMEMBER_SCRIPT = `${STAMP}
 local key, value = KEYS[1], ARGV[1]
 local cap, idle = tonumber(ARGV[2]), tonumber(ARGV[3])
 local size = redis.call('ZCARD', key)
 local had = 0
 if size > 0 then had = 1 end
-local new = 0
-if not redis.call('ZSCORE', key, value) then new = 1 end
-local newest = redis.call('ZRANGE', key, -1, -1, 'WITHSCORES')
-local seq = 1
-if newest[2] then seq = tonumber(newest[2]) + 1 end
-redis.call('ZADD', key, string.format('%.0f', seq), value)
+local new = stamp(key, value)
 size = size + new
 if size > cap then redis.call('ZPOPMIN', key, size - cap) end
 redis.call('PEXPIRE', key, idle)
