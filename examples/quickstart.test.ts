@@ -1,5 +1,5 @@
 /*
- * `npm start` is the first thing a newcomer runs: it must finish, and every attack it demonstrates must be refused.
+ * `npm run tour` is the first thing a newcomer runs after `npm start`: it must finish, and every attack it demonstrates must be refused.
  */
 import { execFile } from 'node:child_process';
 import { dirname, join } from 'node:path';

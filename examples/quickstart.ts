@@ -1,5 +1,5 @@
 /**
- * `npm start`: a tour of what @rampart/core gives today, run end to end on this machine with no service to start.
+ * `npm run tour`: a tour of what @rampart/core gives today, run end to end on this machine with no service to start.
  * Each step shows a control working and an attack on it failing.
  */
 import { BlindIndex, FieldCipher, KeyRing, randomToken } from '@rampart/core/crypto';

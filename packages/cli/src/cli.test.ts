@@ -1,0 +1,121 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+// The command as a user runs it: the built bin in a real child process, a real socket on 127.0.0.1.
+const bin = resolve(import.meta.dirname, '../dist/bin.js');
+const root = mkdtempSync(join(tmpdir(), 'rampart-cli-'));
+afterAll(() => {
+  rmSync(root, { recursive: true, force: true });
+});
+
+interface Finished {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly out: string;
+  readonly err: string;
+}
+
+function start(args: readonly string[], cwd: string, env: NodeJS.ProcessEnv = {}): { child: ChildProcess; done: Promise<Finished>; output: () => { out: string; err: string } } {
+  const clean = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('RAMPART_')));
+  const child = spawn(process.execPath, [bin, ...args], { cwd, env: { ...clean, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
+  const done = new Promise<Finished>((settle) => child.on('exit', (code, signal) => { settle({ code, signal, out, err }); }));
+  return { child, done, output: () => ({ out, err }) };
+}
+
+const rampart = (args: readonly string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<Finished> => start(args, cwd, env).done;
+
+async function listening(output: () => { out: string }, done: Promise<Finished>): Promise<string> {
+  for (;;) {
+    const match = /listening on (http:\/\/[^\s]+)/.exec(output().out);
+    if (match?.[1] !== undefined) return match[1];
+    const finished = await Promise.race([done, new Promise<undefined>((wake) => setTimeout(() => {
+      wake(undefined);
+    }, 50))]);
+    if (finished !== undefined) throw new Error(`the server exited: ${finished.err}`);
+  }
+}
+
+describe('rampart', () => {
+  it('prints usage, and exits 2 on an unknown command', async () => {
+    const cwd = mkdtempSync(join(root, 'u'));
+    expect((await rampart(['--help'], cwd)).code).toBe(0);
+    const unknown = await rampart(['frobnicate'], cwd);
+    expect(unknown.code).toBe(2);
+    expect(unknown.err).toContain('unknown command "frobnicate"');
+  });
+
+  it('config check reports the settings and their sources, never the key, and names a bad setting', async () => {
+    const cwd = mkdtempSync(join(root, 'c'));
+    const ok = await rampart(['config', 'check'], cwd, { RAMPART_PORT: '9090', RAMPART_KEK: 'd'.repeat(64) });
+    expect(ok.code).toBe(0);
+    expect(ok.out).toContain('127.0.0.1:9090 (default/env)');
+    expect(ok.out).toContain('key-encryption    RAMPART_KEK');
+    expect(ok.out + ok.err).not.toContain('d'.repeat(64));
+    const bad = await rampart(['config', 'check'], cwd, { RAMPART_PORT: '99999' });
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain('/listen/port: maximum');
+    const production = await rampart(['config', 'check'], cwd, { RAMPART_ENV: 'production' });
+    expect(production.code).toBe(2);
+    expect(production.err).toContain('[CONFIG_UNSAFE_FOR_PRODUCTION]');
+  });
+
+  it('serve: ready on a real socket, stops gracefully on SIGTERM, and the audit trail then verifies', async () => {
+    const cwd = mkdtempSync(join(root, 's'));
+    const server = start(['serve'], cwd, { RAMPART_PORT: '0' });
+    const url = await listening(server.output, server.done);
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(server.output().err).toContain('WARNING development key generated');
+    expect(statSync(join(cwd, '.rampart', 'dev-kek.key')).mode & 0o777).toBe(0o600);
+    const ready = await fetch(`${url}/readyz`);
+    expect(ready.status).toBe(200);
+    server.child.kill('SIGTERM');
+    const finished = await server.done;
+    expect(finished.code).toBe(0);
+    expect(finished.err).toContain('final audit checkpoint signed');
+    const verified = await rampart(['audit', 'verify'], cwd);
+    expect(verified.code).toBe(0);
+    expect(verified.out).toContain('audit trail ok');
+  });
+
+  it('survives kill -9: restarts on the same data, and the audit trail verifies', async () => {
+    const cwd = mkdtempSync(join(root, 'k'));
+    const first = start(['serve'], cwd, { RAMPART_PORT: '0' });
+    await listening(first.output, first.done);
+    first.child.kill('SIGKILL');
+    expect((await first.done).signal).toBe('SIGKILL');
+    const second = start(['serve'], cwd, { RAMPART_PORT: '0' });
+    const url = await listening(second.output, second.done);
+    expect((await fetch(`${url}/readyz`)).status).toBe(200);
+    second.child.kill('SIGTERM');
+    expect((await second.done).code).toBe(0);
+    expect((await rampart(['audit', 'verify'], cwd)).code).toBe(0);
+  });
+
+  it('audit verify exits 1 and names the position when the trail was altered', async () => {
+    const cwd = mkdtempSync(join(root, 'a'));
+    const server = start(['serve'], cwd, { RAMPART_PORT: '0' });
+    await listening(server.output, server.done);
+    server.child.kill('SIGTERM');
+    await server.done;
+    const { default: Database } = await import('better-sqlite3');
+    const db = new Database(join(cwd, '.rampart', 'audit.db'));
+    db.prepare("UPDATE audit_checkpoints SET tree_size = tree_size + 5").run();
+    db.close();
+    const verified = await rampart(['audit', 'verify'], cwd);
+    expect(verified.code).toBe(1);
+    expect(verified.out).toMatch(/audit trail FAILED at \d+: (bad_checkpoint|truncated)/);
+  });
+
+  it('migrate brings a fresh database to the latest version, then has nothing to do', async () => {
+    const cwd = mkdtempSync(join(root, 'm'));
+    expect((await rampart(['migrate'], cwd)).out).toContain('applied 0001_meta');
+    expect((await rampart(['migrate'], cwd)).out).toContain('already at the latest version');
+  });
+});

@@ -1,0 +1,137 @@
+import { parseArgs } from 'node:util';
+import { PostgresAuditStore, SqliteAuditStore, checkpointPublicKeys, verify, type AuditStore } from '@rampart/core/audit';
+import { KeyRing } from '@rampart/core/crypto';
+import { createServer, developmentKek, ensureDataDir, loadConfig, migrateToLatest, openDatabase, type ServerConfig, type ServerNotice } from '@rampart/server';
+import { join } from 'node:path';
+import pg from 'pg';
+
+/** Where the command writes; the process's streams by default, buffers in tests. */
+export interface CliIo {
+  readonly out: (line: string) => void;
+  readonly err: (line: string) => void;
+  readonly env: NodeJS.ProcessEnv;
+  readonly cwd: string;
+  /** Resolves when the process is asked to stop (SIGTERM, SIGINT); `serve` shuts down gracefully then. */
+  readonly stopSignal: Promise<string>;
+}
+
+const USAGE = `usage: rampart <command> [--config <file>]
+
+commands:
+  serve           run the server (127.0.0.1:8080 and ./.rampart by default)
+  migrate         bring the database schema to this version
+  config check    load and validate the configuration, print where each setting came from
+  audit verify    check the audit trail's chain, tree and signed checkpoints
+
+settings: rampart.config.yaml (or --config / RAMPART_CONFIG) and RAMPART_* variables; the key-encryption key only
+from RAMPART_KEK. Exit codes: 0 ok, 1 the check failed (audit verify), 2 a usage or configuration error.`;
+
+function notice(io: CliIo, event: ServerNotice): void {
+  if (event.kind === 'dev-kek-created') io.err(`rampart: WARNING development key generated at ${event.path} (mode 0600); set RAMPART_KEK in production`);
+  else io.err(`rampart: WARNING using the development key at ${event.path}; set RAMPART_KEK in production`);
+}
+
+function config(io: CliIo, file: string | undefined): ServerConfig {
+  return loadConfig({ env: io.env, cwd: io.cwd, ...(file === undefined ? {} : { file }) });
+}
+
+async function serve(io: CliIo, file: string | undefined): Promise<number> {
+  const settings = config(io, file);
+  ensureDataDir(settings.dataDir);
+  const server = await createServer(settings, { notify: (event) => { notice(io, event); } });
+  const url = await server.listen();
+  io.out(`rampart listening on ${url} (${settings.env}, ${server.database.kind}, data in ${settings.dataDir})`);
+  const signal = await io.stopSignal;
+  io.err(`rampart: ${signal}: shutting down`);
+  await server.close();
+  io.err('rampart: stopped (final audit checkpoint signed)');
+  return 0;
+}
+
+async function migrate(io: CliIo, file: string | undefined): Promise<number> {
+  const settings = config(io, file);
+  ensureDataDir(settings.dataDir);
+  const database = openDatabase(settings);
+  try {
+    const result = await migrateToLatest(database.db);
+    const applied = (result.results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+    io.out(applied.length === 0 ? 'rampart: database already at the latest version' : `rampart: applied ${applied.join(', ')}`);
+    return 0;
+  } finally {
+    await database.close();
+  }
+}
+
+function configCheck(io: CliIo, file: string | undefined): number {
+  const settings = config(io, file);
+  const from = (key: string): string => settings.sources[key] ?? 'default';
+  io.out(`env               ${settings.env} (${from('env')})`);
+  io.out(`listen            ${settings.listen.host}:${settings.listen.port} (${from('listen.host')}/${from('listen.port')})`);
+  io.out(`dataDir           ${settings.dataDir} (${from('dataDir')})`);
+  io.out(`database          ${settings.databaseUrl === undefined ? 'SQLite in the data directory' : 'PostgreSQL (RAMPART_DATABASE_URL)'}`);
+  io.out(`redis             ${settings.redisUrl === undefined ? 'none (in-memory counters)' : 'configured'}`);
+  io.out(`key-encryption    ${settings.keyEncryptionKey === undefined ? 'development key in the data directory' : 'RAMPART_KEK'}`);
+  io.out('configuration ok');
+  return 0;
+}
+
+async function auditVerify(io: CliIo, file: string | undefined): Promise<number> {
+  const settings = config(io, file);
+  const kek = settings.keyEncryptionKey ?? developmentKek(settings.dataDir).key;
+  const ring = KeyRing.fromDocument({ active: 'kek', keys: { kek: kek.toString('base64url') } });
+  const pool = settings.databaseUrl === undefined ? undefined : new pg.Pool({ connectionString: settings.databaseUrl, max: 2 });
+  const store: AuditStore = pool === undefined ? new SqliteAuditStore(join(settings.dataDir, 'audit.db')) : await PostgresAuditStore.open(pool, { table: 'rampart_audit' });
+  try {
+    const result = await verify(store, { publicKey: checkpointPublicKeys(ring) });
+    if (result.ok) {
+      io.out(`audit trail ok: ${result.entries} entries, ${result.checkpoints} signed checkpoints`);
+      return 0;
+    }
+    io.out(`audit trail FAILED at ${result.position}: ${result.problem} — ${result.detail}`);
+    return 1;
+  } finally {
+    await store.close();
+    await pool?.end();
+  }
+}
+
+/**
+ * Runs one `rampart` command and resolves with its exit code. Configuration and usage errors print one precise line
+ * and exit 2; nothing prints a secret.
+ */
+export async function run(argv: readonly string[], io: CliIo): Promise<number> {
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({ args: [...argv], allowPositionals: true, options: { config: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+  } catch (error) {
+    io.err(`rampart: ${error instanceof Error ? error.message : String(error)}`);
+    io.err(USAGE);
+    return 2;
+  }
+  const file = typeof parsed.values.config === 'string' ? parsed.values.config : undefined;
+  const command = parsed.positionals.join(' ');
+  if (parsed.values.help === true || command === '' || command === 'help') {
+    io.out(USAGE);
+    return command === '' && parsed.values.help !== true ? 2 : 0;
+  }
+  try {
+    switch (command) {
+      case 'serve':
+        return await serve(io, file);
+      case 'migrate':
+        return await migrate(io, file);
+      case 'config check':
+        return configCheck(io, file);
+      case 'audit verify':
+        return await auditVerify(io, file);
+      default:
+        io.err(`rampart: unknown command "${command}"`);
+        io.err(USAGE);
+        return 2;
+    }
+  } catch (error) {
+    const code = typeof (error as { code?: unknown }).code === 'string' ? ` [${(error as { code: string }).code}]` : '';
+    io.err(`rampart: ${error instanceof Error ? error.message : String(error)}${code}`);
+    return 2;
+  }
+}

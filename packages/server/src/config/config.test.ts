@@ -1,0 +1,87 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadConfig } from './config.js';
+import { ServerConfigError } from './errors.js';
+
+const root = mkdtempSync(join(tmpdir(), 'rampart-config-'));
+afterAll(() => {
+  rmSync(root, { recursive: true, force: true });
+});
+function dir(yaml?: string): string {
+  const path = mkdtempSync(join(root, 'c'));
+  if (yaml !== undefined) writeFileSync(join(path, 'rampart.config.yaml'), yaml);
+  return path;
+}
+
+const KEK = 'a'.repeat(64);
+function refusal(fn: () => unknown): ServerConfigError {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof ServerConfigError) return error;
+    throw error;
+  }
+  throw new Error('expected a ServerConfigError');
+}
+
+describe('loadConfig', () => {
+  it('defaults to development on 127.0.0.1:8080 with data in ./.rampart', () => {
+    const cwd = dir();
+    const config = loadConfig({ env: {}, cwd });
+    expect(config).toMatchObject({ env: 'development', listen: { host: '127.0.0.1', port: 8080 }, dataDir: join(cwd, '.rampart'), keyEncryptionKey: undefined });
+  });
+
+  it('reads rampart.config.yaml, and RAMPART_* variables override it', () => {
+    const cwd = dir('listen:\n  port: 9000\ndataDir: /srv/rampart\n');
+    expect(loadConfig({ env: {}, cwd })).toMatchObject({ listen: { host: '127.0.0.1', port: 9000 }, dataDir: '/srv/rampart' });
+    const config = loadConfig({ env: { RAMPART_PORT: '9100', RAMPART_HOST: '0.0.0.0' }, cwd });
+    expect(config.listen).toEqual({ host: '0.0.0.0', port: 9100 });
+    expect(config.sources).toMatchObject({ 'listen.port': 'env', dataDir: 'file' });
+  });
+
+  it('refuses a misspelt key, a wrong type and an out-of-range port, naming each', () => {
+    const error = refusal(() => loadConfig({ env: {}, cwd: dir('listen:\n  prot: 9000\n  port: 70000\nenv: staging\n') }));
+    expect(error.code).toBe('CONFIG_INVALID');
+    expect(error.message).toContain('/listen: additionalProperties (prot)');
+    expect(error.message).toContain('/listen/port: maximum');
+    expect(error.message).toContain('/env');
+  });
+
+  it('refuses unknown RAMPART_* variables (a typo must not fall back to a default)', () => {
+    const error = refusal(() => loadConfig({ env: { RAMPART_PROT: '9000' }, cwd: dir() }));
+    expect(error.code).toBe('CONFIG_UNKNOWN_ENV');
+    expect(error.message).toContain('RAMPART_PROT');
+    expect(refusal(() => loadConfig({ env: { RAMPART_PORT: '80; rm -rf /' }, cwd: dir() })).code).toBe('CONFIG_INVALID');
+  });
+
+  it('refuses a key in the file: secrets come from the environment only', () => {
+    expect(refusal(() => loadConfig({ env: {}, cwd: dir(`keyEncryptionKey: ${KEK}\n`) })).code).toBe('CONFIG_SECRET_IN_FILE');
+  });
+
+  it('refuses YAML that is not a mapping, has duplicate keys, or expands aliases without bound', () => {
+    expect(refusal(() => loadConfig({ env: {}, cwd: dir('- a\n- b\n') })).code).toBe('CONFIG_FILE_INVALID');
+    expect(refusal(() => loadConfig({ env: {}, cwd: dir('env: development\nenv: production\n') })).code).toBe('CONFIG_FILE_INVALID');
+    const bomb = ['a: &a [x, x, x, x, x, x, x, x, x]', ...Array.from({ length: 8 }, (_, i) => `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [${Array(9).fill(`*${String.fromCharCode(97 + i)}`).join(', ')}]`)].join('\n');
+    expect(refusal(() => loadConfig({ env: {}, cwd: dir(`${bomb}\n`) })).code).toBe('CONFIG_FILE_INVALID');
+    expect(refusal(() => loadConfig({ env: {}, cwd: dir('env: !!js/function "function () {}"\n') })).code).toBe('CONFIG_FILE_INVALID');
+  });
+
+  it('production refuses to start without a key-encryption key, or with cleartext links to remote services', () => {
+    const cwd = dir();
+    const error = refusal(() => loadConfig({ env: { RAMPART_ENV: 'production' }, cwd }));
+    expect(error.code).toBe('CONFIG_UNSAFE_FOR_PRODUCTION');
+    expect(error.message).toContain('RAMPART_KEK');
+    expect(loadConfig({ env: { RAMPART_ENV: 'production', RAMPART_KEK: KEK }, cwd }).keyEncryptionKey?.length).toBe(32);
+    expect(refusal(() => loadConfig({ env: { RAMPART_ENV: 'production', RAMPART_KEK: KEK, RAMPART_REDIS_URL: 'redis://cache.internal:6379' }, cwd })).message).toContain('rediss://');
+    expect(refusal(() => loadConfig({ env: { RAMPART_ENV: 'production', RAMPART_KEK: KEK, RAMPART_DATABASE_URL: 'postgres://db.internal/rampart' }, cwd })).message).toContain('sslmode');
+    expect(loadConfig({ env: { RAMPART_ENV: 'production', RAMPART_KEK: KEK, RAMPART_DATABASE_URL: 'postgres://db.internal/rampart?sslmode=verify-full' }, cwd }).databaseUrl).toContain('verify-full');
+  });
+
+  it('refuses a short key-encryption key and never echoes it', () => {
+    const error = refusal(() => loadConfig({ env: { RAMPART_KEK: 'c2hvcnQtc2VjcmV0' }, cwd: dir() }));
+    expect(error.code).toBe('CONFIG_KEK_INVALID');
+    expect(error.message).not.toContain('c2hvcnQtc2VjcmV0');
+  });
+});

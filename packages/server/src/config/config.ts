@@ -1,0 +1,169 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import { compile, Type, type Static } from '@rampart/core/validate';
+import { parseDocument } from 'yaml';
+import { ServerConfigError } from './errors.js';
+
+/*
+ * One schema for the file and the environment: additional properties are refused (a misspelt key is an error, not a
+ * silently ignored setting), and every string is bounded. Secrets are not part of it: they come from the environment
+ * only (RAMPART_KEK), never from a file that ends up in a repository or an image.
+ */
+const ConfigSchema = Type.Object(
+  {
+    env: Type.Union([Type.Literal('development'), Type.Literal('production')]),
+    listen: Type.Object(
+      {
+        host: Type.String({ minLength: 1, maxLength: 255 }),
+        port: Type.Integer({ minimum: 0, maximum: 65535 }),
+      },
+      { additionalProperties: false },
+    ),
+    dataDir: Type.String({ minLength: 1, maxLength: 4096 }),
+    databaseUrl: Type.Optional(Type.String({ minLength: 1, maxLength: 4096, pattern: '^postgres(ql)?://' })),
+    redisUrl: Type.Optional(Type.String({ minLength: 1, maxLength: 4096, pattern: '^rediss?://' })),
+    shutdownGraceMs: Type.Integer({ minimum: 0, maximum: 600_000 }),
+  },
+  { additionalProperties: false },
+);
+
+type ConfigShape = Static<typeof ConfigSchema>;
+
+/** The validated configuration. `dataDir` is absolute. */
+export interface ServerConfig extends Readonly<Omit<ConfigShape, 'listen'>> {
+  readonly listen: Readonly<ConfigShape['listen']>;
+  readonly dataDir: string;
+  /** The key-encryption key from RAMPART_KEK (≥ 32 bytes), or `undefined` (development generates one). */
+  readonly keyEncryptionKey: Buffer | undefined;
+  /** Where each setting came from, for `rampart config check`. */
+  readonly sources: Readonly<Record<string, 'default' | 'file' | 'env'>>;
+}
+
+// Every issue at once: a configuration is fixed in one edit, not one error per start.
+const compiled = compile(ConfigSchema, { reportAllIssues: true });
+
+const DEFAULTS = { env: 'development', listen: { host: '127.0.0.1', port: 8080 }, dataDir: './.rampart', shutdownGraceMs: 10_000 } as const;
+
+/** Environment variables and the setting each one sets. */
+const ENV_SETTINGS: Readonly<Record<string, readonly string[]>> = {
+  RAMPART_ENV: ['env'],
+  RAMPART_HOST: ['listen', 'host'],
+  RAMPART_PORT: ['listen', 'port'],
+  RAMPART_DATA_DIR: ['dataDir'],
+  RAMPART_DATABASE_URL: ['databaseUrl'],
+  RAMPART_REDIS_URL: ['redisUrl'],
+  RAMPART_SHUTDOWN_GRACE_MS: ['shutdownGraceMs'],
+};
+const NUMERIC = new Set(['RAMPART_PORT', 'RAMPART_SHUTDOWN_GRACE_MS']);
+const KNOWN_ENV = new Set([...Object.keys(ENV_SETTINGS), 'RAMPART_KEK', 'RAMPART_CONFIG']);
+
+/** Options for {@link loadConfig}. */
+export interface LoadConfigOptions {
+  /** The YAML file; default RAMPART_CONFIG, else `rampart.config.yaml` in `cwd` when it exists. */
+  readonly file?: string;
+  readonly env?: NodeJS.ProcessEnv;
+  readonly cwd?: string;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function readFile(path: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (cause) {
+    throw new ServerConfigError('CONFIG_FILE_UNREADABLE', `cannot read ${path}`, { cause });
+  }
+  let parsed: unknown;
+  try {
+    // YAML 1.2 core schema only: an unknown tag (`!!js/function`) is an error, not a string; no merge keys; aliases
+    // bounded (no billion laughs); duplicate keys refused (which one wins would be a guess).
+    const document = parseDocument(text, { schema: 'core', merge: false, uniqueKeys: true, logLevel: 'silent' });
+    const problem = document.errors[0] ?? document.warnings[0];
+    if (problem !== undefined) throw problem;
+    parsed = document.toJS({ maxAliasCount: 100 });
+  } catch (cause) {
+    throw new ServerConfigError('CONFIG_FILE_INVALID', `${path} is not valid YAML: ${cause instanceof Error ? (cause.message.split('\n')[0] ?? '') : 'parse error'}`, { cause });
+  }
+  if (parsed === null || parsed === undefined) return {};
+  if (!isRecord(parsed)) throw new ServerConfigError('CONFIG_FILE_INVALID', `${path} must hold a mapping of settings`);
+  if ('keyEncryptionKey' in parsed || 'kek' in parsed) {
+    throw new ServerConfigError('CONFIG_SECRET_IN_FILE', `${path} holds a key: secrets come from the environment only (RAMPART_KEK)`);
+  }
+  return parsed;
+}
+
+function setPath(target: Record<string, unknown>, path: readonly string[], value: unknown): void {
+  let node = target;
+  for (const key of path.slice(0, -1)) {
+    const child = node[key];
+    node = isRecord(child) ? child : (node[key] = {});
+  }
+  node[path.at(-1) as string] = value;
+}
+
+function parseKek(text: string): Buffer {
+  const trimmed = text.trim();
+  const bytes = /^[0-9a-fA-F]+$/.test(trimmed) && trimmed.length % 2 === 0 ? Buffer.from(trimmed, 'hex') : Buffer.from(trimmed, 'base64url');
+  if (bytes.length < 32) throw new ServerConfigError('CONFIG_KEK_INVALID', 'RAMPART_KEK must hold at least 32 bytes (64 hex or 43 base64url characters)');
+  return bytes;
+}
+
+/**
+ * Loads the configuration from defaults, the YAML file and `RAMPART_*` variables (in that order of precedence, the
+ * environment last), validates it against one schema, and refuses what is unsafe in production. Errors name the
+ * setting and the rule (`ServerConfigError`), never a secret's value. Protects against a server starting on a
+ * setting nobody meant: misspelt keys, unknown `RAMPART_*` variables, out-of-range ports, keys in files, and a
+ * production server without a key-encryption key or listening on every interface without saying so.
+ */
+export function loadConfig(options: LoadConfigOptions = {}): ServerConfig {
+  const env = options.env ?? process.env;
+  const cwd = options.cwd ?? process.cwd();
+  const unknown = Object.keys(env).filter((name) => name.startsWith('RAMPART_') && !KNOWN_ENV.has(name) && !name.startsWith('RAMPART_TEST_') && !name.startsWith('RAMPART_BENCH_'));
+  if (unknown.length > 0) throw new ServerConfigError('CONFIG_UNKNOWN_ENV', `unknown setting ${unknown.sort().join(', ')} (known: ${[...KNOWN_ENV].sort().join(', ')})`);
+
+  const file = options.file ?? env.RAMPART_CONFIG ?? (existsSync(resolve(cwd, 'rampart.config.yaml')) ? 'rampart.config.yaml' : undefined);
+  const raw: Record<string, unknown> = file === undefined ? {} : readFile(resolve(cwd, file));
+  const sources: Record<string, 'default' | 'file' | 'env'> = {};
+  for (const key of Object.keys(raw)) sources[key] = 'file';
+  for (const [name, path] of Object.entries(ENV_SETTINGS)) {
+    const value = env[name];
+    if (value === undefined || value === '') continue;
+    if (NUMERIC.has(name) && !/^\d{1,9}$/.test(value)) throw new ServerConfigError('CONFIG_INVALID', `${name} must be a whole number`);
+    setPath(raw, path, NUMERIC.has(name) ? Number(value) : value);
+    sources[path.join('.')] = 'env';
+  }
+
+  const listen = raw.listen;
+  const merged = { ...DEFAULTS, ...raw, listen: isRecord(listen) ? { ...DEFAULTS.listen, ...listen } : (listen ?? DEFAULTS.listen) };
+  const checked = compiled.check(merged);
+  if (!checked.ok) {
+    const issues = checked.issues.map((issue) => `${issue.pointer === '' ? '(top level)' : issue.pointer}: ${issue.rule}${issue.property === undefined ? '' : ` (${issue.property})`}`);
+    throw new ServerConfigError('CONFIG_INVALID', `invalid configuration${file === undefined ? '' : ` in ${file}`}: ${issues.join('; ')}`);
+  }
+  const value = checked.value;
+  const keyEncryptionKey = env.RAMPART_KEK === undefined || env.RAMPART_KEK === '' ? undefined : parseKek(env.RAMPART_KEK);
+  const config: ServerConfig = {
+    ...value,
+    dataDir: isAbsolute(value.dataDir) ? value.dataDir : resolve(cwd, value.dataDir),
+    keyEncryptionKey,
+    sources,
+  };
+  if (config.env === 'production') refuseUnsafeProduction(config);
+  return config;
+}
+
+/** Production refuses what development tolerates: a generated key, and unencrypted remote services. */
+function refuseUnsafeProduction(config: ServerConfig): void {
+  const problems: string[] = [];
+  if (config.keyEncryptionKey === undefined) problems.push('RAMPART_KEK is not set (development generates a key; production must be given one)');
+  if (config.redisUrl?.startsWith('redis://') === true && !/^redis:\/\/(127\.0\.0\.1|localhost|\[::1\])[:/]/.test(config.redisUrl)) {
+    problems.push('RAMPART_REDIS_URL uses redis:// to a remote host: use rediss:// (TLS)');
+  }
+  if (config.databaseUrl !== undefined && !/[?&]sslmode=(require|verify-ca|verify-full)\b/.test(config.databaseUrl) && !/@(127\.0\.0\.1|localhost|\[::1\])[:/]/.test(config.databaseUrl)) {
+    problems.push('RAMPART_DATABASE_URL reaches a remote host without sslmode=require/verify-full');
+  }
+  if (problems.length > 0) throw new ServerConfigError('CONFIG_UNSAFE_FOR_PRODUCTION', `refusing to start in production: ${problems.join('; ')}`);
+}

@@ -1,0 +1,46 @@
+import { Migrator, sql, type Kysely, type Migration, type MigrationProvider, type MigrationResultSet } from 'kysely';
+
+/*
+ * Versioned migrations, in code (no files to lose from an image), applied in name order inside Kysely's migration
+ * lock. A migration is never edited once released: a change is a new migration.
+ */
+const MIGRATIONS: Readonly<Record<string, Migration>> = {
+  '0001_meta': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('rampart_meta')
+        .addColumn('key', 'varchar(128)', (column) => column.primaryKey())
+        .addColumn('value', 'text', (column) => column.notNull())
+        .execute();
+      await sql`INSERT INTO rampart_meta (key, value) VALUES ('schema', 'rampart')`.execute(db);
+    },
+  },
+};
+
+const provider: MigrationProvider = {
+  getMigrations: () => Promise.resolve(MIGRATIONS),
+};
+
+/** Migration names this version knows, in order. */
+export const KNOWN_MIGRATIONS: readonly string[] = Object.keys(MIGRATIONS).sort();
+
+/** Thrown when the database is newer than this server or a migration failed; the server does not start on it. */
+export class MigrationError extends Error {
+  override readonly name = 'MigrationError';
+}
+
+/**
+ * Brings the schema to this version. Refuses a database migrated by a newer version (a downgrade would run old code
+ * on a schema it does not know) and reports the failing migration by name.
+ */
+export async function migrateToLatest<Database>(db: Kysely<Database>): Promise<MigrationResultSet> {
+  const migrator = new Migrator({ db: db, provider, migrationTableName: 'rampart_migrations', migrationLockTableName: 'rampart_migrations_lock' });
+  // Kysely itself refuses a database with an executed migration this version does not have (a newer version's).
+  const result = await migrator.migrateToLatest();
+  if (result.error !== undefined) {
+    const failed = result.results?.find((r) => r.status === 'Error')?.migrationName;
+    const why = result.error instanceof Error ? result.error.message : 'unknown error';
+    throw new MigrationError(failed === undefined ? `cannot migrate: ${why}` : `migration ${failed} failed: ${why}`, { cause: result.error });
+  }
+  return result;
+}

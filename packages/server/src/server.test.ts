@@ -1,0 +1,134 @@
+import { chmodSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { checkpointPublicKeys, verify, SqliteAuditStore } from '@rampart/core/audit';
+import { KeyRing } from '@rampart/core/crypto';
+import { securityEvent } from '@rampart/core';
+import Database from 'better-sqlite3';
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createServer } from './app.js';
+import { loadConfig, type ServerConfig } from './config/config.js';
+import { ServerConfigError } from './config/errors.js';
+import { developmentKek, ensureDataDir } from './data-dir.js';
+import { MigrationError } from './db/migrations.js';
+
+const root = mkdtempSync(join(tmpdir(), 'rampart-server-'));
+const pgUrl = process.env.RAMPART_TEST_PG_URL;
+afterAll(() => {
+  rmSync(root, { recursive: true, force: true });
+});
+
+function settings(env: NodeJS.ProcessEnv = {}): ServerConfig {
+  const cwd = mkdtempSync(join(root, 's'));
+  const config = loadConfig({ env: { RAMPART_PORT: '0', ...env }, cwd });
+  ensureDataDir(config.dataDir);
+  return config;
+}
+
+describe('data directory and development key', () => {
+  it('creates the directory owner-only and the key 0600, reuses it, and refuses loose permissions', () => {
+    const config = settings();
+    expect(statSync(config.dataDir).mode & 0o777).toBe(0o700);
+    const first = developmentKek(config.dataDir);
+    expect(first.created).toBe(true);
+    expect(statSync(first.path).mode & 0o777).toBe(0o600);
+    const again = developmentKek(config.dataDir);
+    expect(again.created).toBe(false);
+    expect(again.key.equals(first.key)).toBe(true);
+    chmodSync(first.path, 0o644);
+    expect(() => developmentKek(config.dataDir)).toThrow(ServerConfigError);
+    chmodSync(config.dataDir, 0o755);
+    expect(() => { ensureDataDir(config.dataDir); }).toThrow(/chmod 700/);
+  });
+});
+
+describe('the server on SQLite', () => {
+  it('answers /livez and /readyz with the API security headers, refuses an oversized body, and shuts down with a signed checkpoint', async () => {
+    const config = settings();
+    const notices: string[] = [];
+    const server = await createServer(config, { notify: (notice) => notices.push(notice.kind) });
+    expect(notices).toEqual(['dev-kek-created']);
+    const url = await server.listen();
+    const ready = await fetch(`${url}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ status: 'ready', database: 'sqlite' });
+    expect(ready.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(ready.headers.get('content-security-policy')).toContain("default-src 'none'");
+    expect((await fetch(`${url}/livez`)).status).toBe(200);
+    const big = await fetch(`${url}/livez`, { method: 'POST', body: 'x'.repeat(100_000), headers: { 'content-type': 'application/json' } });
+    expect(big.status).toBe(413);
+    expect(big.headers.get('content-type')).toContain('application/problem+json');
+
+    server.events(securityEvent('session.revoked', 'user-1', { reason: 'test' }));
+    await server.close();
+    await server.close(); // idempotent
+    const ring = KeyRing.fromDocument({ active: 'kek', keys: { kek: developmentKek(config.dataDir).key.toString('base64url') } });
+    const store = new SqliteAuditStore(join(config.dataDir, 'audit.db'));
+    expect(await verify(store, { publicKey: checkpointPublicKeys(ring) })).toEqual({ ok: true, entries: 1, checkpoints: 1 });
+    await store.close();
+  });
+
+  it('is not ready when the database stops answering', async () => {
+    const server = await createServer(settings());
+    const url = await server.listen();
+    await server.database.close();
+    const response = await fetch(`${url}/readyz`);
+    expect(response.status).toBe(503);
+    expect(await response.json()).toMatchObject({ status: 503, title: 'Not ready' });
+    await server.app.close();
+    await server.events.close();
+  });
+
+  it('restarts on its own data with the same checkpoint key, and refuses a database a newer version migrated', async () => {
+    const config = settings();
+    const first = await createServer(config);
+    await first.close();
+    const second = await createServer(config, { notify: () => undefined });
+    await second.close();
+    const ring = KeyRing.fromDocument({ active: 'kek', keys: { kek: developmentKek(config.dataDir).key.toString('base64url') } });
+    const store = new SqliteAuditStore(join(config.dataDir, 'audit.db'));
+    expect(await verify(store, { publicKey: checkpointPublicKeys(ring) })).toMatchObject({ ok: true, checkpoints: 2 });
+    await store.close();
+    const db = new Database(join(config.dataDir, 'rampart.db'));
+    db.prepare("INSERT INTO rampart_migrations (name, timestamp) VALUES ('9999_from_the_future', '2030-01-01T00:00:00.000Z')").run();
+    db.close();
+    await expect(createServer(config)).rejects.toBeInstanceOf(MigrationError);
+  });
+
+  it('uses RAMPART_KEK when given, and writes no development key', async () => {
+    const config = settings({ RAMPART_KEK: 'b'.repeat(64) });
+    const notices: string[] = [];
+    const server = await createServer(config, { notify: (notice) => notices.push(notice.kind) });
+    await server.close();
+    expect(notices).toEqual([]);
+    expect(() => statSync(join(config.dataDir, 'dev-kek.key'))).toThrow();
+    writeFileSync(join(root, 'unused'), '');
+  });
+});
+
+describe.skipIf(pgUrl === undefined)('the server on PostgreSQL (needs RAMPART_TEST_PG_URL)', () => {
+  const schema = `rampart_server_${process.pid}_${Date.now()}`;
+  const admin = new pg.Pool({ connectionString: pgUrl, max: 1 });
+  afterAll(async () => {
+    await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    await admin.end();
+  });
+
+  it('migrates, answers /readyz and keeps its audit trail in PostgreSQL', async () => {
+    await admin.query(`CREATE SCHEMA "${schema}"`);
+    const url = new URL(pgUrl as string);
+    url.searchParams.set('options', `-c search_path=${schema}`);
+    const config = settings({ RAMPART_DATABASE_URL: url.toString(), RAMPART_KEK: 'c'.repeat(64) });
+    const server = await createServer(config);
+    const base = await server.listen();
+    const ready = await fetch(`${base}/readyz`);
+    expect(await ready.json()).toEqual({ status: 'ready', database: 'postgres' });
+    server.events(securityEvent('session.revoked', 'user-1', { reason: 'test' }));
+    await server.close();
+    const { rows } = await admin.query(`SELECT count(*)::int AS n FROM "${schema}".rampart_audit_entries`);
+    expect(rows[0]).toEqual({ n: 1 });
+    const migrations = await admin.query(`SELECT name FROM "${schema}".rampart_migrations`);
+    expect(migrations.rows.map((row: { name: string }) => row.name)).toEqual(['0001_meta']);
+  });
+});
