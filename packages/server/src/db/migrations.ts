@@ -1,21 +1,6 @@
-import { Migrator, sql, type Kysely, type Migration, type MigrationProvider, type MigrationResultSet } from 'kysely';
+import { Migrator, type Kysely, type MigrationProvider, type MigrationResultSet } from 'kysely';
 
-/*
- * Versioned migrations, in code (no files to lose from an image), applied in name order inside Kysely's migration
- * lock. A migration is never edited once released: a change is a new migration.
- */
-const MIGRATIONS: Readonly<Record<string, Migration>> = {
-  '0001_meta': {
-    async up(db: Kysely<unknown>) {
-      await db.schema
-        .createTable('rampart_meta')
-        .addColumn('key', 'varchar(128)', (column) => column.primaryKey())
-        .addColumn('value', 'text', (column) => column.notNull())
-        .execute();
-      await sql`INSERT INTO rampart_meta (key, value) VALUES ('schema', 'rampart')`.execute(db);
-    },
-  },
-};
+import { MIGRATIONS } from './migrations/index.js';
 
 const provider: MigrationProvider = {
   getMigrations: () => Promise.resolve(MIGRATIONS),

@@ -1,0 +1,11 @@
+import type { Migration } from 'kysely';
+import { meta } from './0001_meta.js';
+
+/*
+ * Versioned migrations, in code (no files to lose from an image), applied in name order inside Kysely's migration
+ * lock. One file per migration, named `NNNN_what.ts`; a migration is never edited once released: a change is a new one.
+ * Every migration must run on SQLite and PostgreSQL (Kysely's schema builder; no dialect-only SQL).
+ */
+export const MIGRATIONS: Readonly<Record<string, Migration>> = {
+  '0001_meta': meta,
+};
