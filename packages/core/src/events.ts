@@ -47,7 +47,17 @@ export type SecurityEventType =
   /** Entries past their retention had their content removed; the entry carries the count and a digest of them. */
   | 'audit.pruned'
   /** Events that never reached the audit log (a full queue, a failed store), counted: a flood can hide an action. */
-  | 'audit.events_dropped';
+  | 'audit.events_dropped'
+  | 'account.registered'
+  /** A registration for an address that already has an account: answered like a new one, the owner is mailed. */
+  | 'account.registration_existing'
+  | 'account.email_verified'
+  /** A verification or reset token that matched nothing, was used already, or expired. */
+  | 'account.token_refused'
+  | 'account.password_reset_requested'
+  /** A reset asked for an address with no account (or a locked one): answered like a known one, nothing mailed. */
+  | 'account.password_reset_unknown'
+  | 'account.password_reset';
 
 export interface SecurityEvent {
   readonly type: SecurityEventType;

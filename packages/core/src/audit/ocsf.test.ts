@@ -57,6 +57,13 @@ const ALL_TYPES: Record<SecurityEventType, true> = {
   'config.loosened': true,
   'audit.pruned': true,
   'audit.events_dropped': true,
+  'account.registered': true,
+  'account.registration_existing': true,
+  'account.email_verified': true,
+  'account.token_refused': true,
+  'account.password_reset_requested': true,
+  'account.password_reset_unknown': true,
+  'account.password_reset': true,
 };
 
 /** Appends one event to a fresh log and returns its stored record (with its chain hash). */
@@ -191,7 +198,8 @@ describe('toOcsf', () => {
       classes.set(ocsf.class_uid, [...(classes.get(ocsf.class_uid) ?? []), type]);
     }
     expect(classes.get(3002)?.filter((t) => !/^(auth\.login|mfa|session|token\.refresh)\./.test(t))).toEqual([]);
-    expect(classes.get(3001)?.sort()).toEqual(['mfa.backup_codes.regenerated', 'mfa.webauthn.registered', 'password.hasher_busy', 'password.rehashed', 'token.apikey.created', 'token.apikey.revoked']);
+    expect(classes.get(3001)?.filter((t) => !t.startsWith('account.')).sort()).toEqual(['mfa.backup_codes.regenerated', 'mfa.webauthn.registered', 'password.hasher_busy', 'password.rehashed', 'token.apikey.created', 'token.apikey.revoked']);
+    expect(classes.get(3001)?.filter((t) => t.startsWith('account.'))).toHaveLength(7);
     expect(classes.get(3003)?.sort()).toEqual(['authz.allowed', 'authz.denied', 'authz.failed']);
     expect(classes.get(6003)?.every((t) => /^(http|ratelimit)\./.test(t))).toBe(true);
     expect(classes.get(RAMPART_CONTROL_CHANGE_CLASS_UID)?.sort()).toEqual([

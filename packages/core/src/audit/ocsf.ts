@@ -76,10 +76,11 @@ function m(classUid: OcsfClassUid, activityId: number, activity: string, status:
 
 /*
  * Activity ids follow OCSF 1.3: Authentication 1 Logon, 2 Logoff, 5 Service Ticket Renew, 99 Other; Account Change
- * 1 Create, 3 Password Change, 6 Delete, 9 Lock, 10 MFA Factor Enable, 99 Other; Authorize Session and API Activity 99
- * Other (the event does not name privileges or a CRUD verb). Rampart Control Change: 1 Rotate, 2 Retire, 3 Reload,
- * 4 Refuse, 5 Loosen, 6 Alert, 7 Prune, 8 Drop. Severity: Informational for success, Low for a refusal, Medium for an outage or a
- * loosened control, High for signs of an attack (token reuse, replay, counter regression, lockout, alert).
+ * 1 Create, 3 Password Change, 4 Password Reset, 6 Delete, 9 Lock, 10 MFA Factor Enable, 99 Other; Authorize Session
+ * and API Activity 99 Other (the event does not name privileges or a CRUD verb). Rampart Control Change: 1 Rotate,
+ * 2 Retire, 3 Reload, 4 Refuse, 5 Loosen, 6 Alert, 7 Prune, 8 Drop. Severity: Informational for success, Low for a
+ * refusal, Medium for an outage or a loosened control, High for signs of an attack (token reuse, replay, counter
+ * regression, lockout, alert).
  */
 function mapping(type: SecurityEventType): Mapping {
   switch (type) {
@@ -114,6 +115,20 @@ function mapping(type: SecurityEventType): Mapping {
       return m(3002, 2, 'Logoff', OK, 3);
     case 'password.rehashed':
       return m(3001, 3, 'Password Change', OK, 1);
+    case 'account.registered':
+      return m(3001, 1, 'Create', OK, 1);
+    case 'account.registration_existing':
+      return m(3001, 1, 'Create', FAIL, 2);
+    case 'account.email_verified':
+      return m(3001, 99, 'Other', OK, 1);
+    case 'account.token_refused':
+      return m(3001, 99, 'Other', FAIL, 2);
+    case 'account.password_reset_requested':
+      return m(3001, 4, 'Password Reset', OK, 1);
+    case 'account.password_reset_unknown':
+      return m(3001, 4, 'Password Reset', FAIL, 2);
+    case 'account.password_reset':
+      return m(3001, 4, 'Password Reset', OK, 3);
     case 'password.hasher_busy':
       return m(3001, 99, 'Other', FAIL, 3);
     case 'token.apikey.created':
