@@ -4,3 +4,5 @@ export { ServerConfigError, type ServerConfigErrorCode } from './config/errors.j
 export { DEV_KEK_FILE, developmentKek, ensureDataDir, type DevelopmentKek } from './data-dir.js';
 export { openDatabase, SQLITE_FILE, type ServerDatabase } from './db/database.js';
 export { KNOWN_MIGRATIONS, MigrationError, migrateToLatest } from './db/migrations.js';
+export * from './accounts/index.js';
+export * from './stores/index.js';

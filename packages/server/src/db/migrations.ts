@@ -1,4 +1,4 @@
-import { Migrator, type Kysely, type MigrationProvider, type MigrationResultSet } from 'kysely';
+import { Migrator, PostgresAdapter, sql, type Kysely, type MigrationProvider, type MigrationResultSet } from 'kysely';
 
 import { MIGRATIONS } from './migrations/index.js';
 
@@ -19,7 +19,17 @@ export class MigrationError extends Error {
  * on a schema it does not know) and reports the failing migration by name.
  */
 export async function migrateToLatest<Database>(db: Kysely<Database>): Promise<MigrationResultSet> {
-  const migrator = new Migrator({ db: db, provider, migrationTableName: 'rampart_migrations', migrationLockTableName: 'rampart_migrations_lock' });
+  // On PostgreSQL, the migration tables live in the connection's own schema: without naming it, Kysely sees a
+  // `rampart_migrations` table of *another* schema of the same database as this one's and fails to lock.
+  const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
+  const schema = postgres ? (await sql<{ name: string }>`SELECT current_schema() AS name`.execute(db)).rows[0]?.name : undefined;
+  const migrator = new Migrator({
+    db,
+    provider,
+    migrationTableName: 'rampart_migrations',
+    migrationLockTableName: 'rampart_migrations_lock',
+    ...(schema === undefined ? {} : { migrationTableSchema: schema }),
+  });
   // Kysely itself refuses a database with an executed migration this version does not have (a newer version's).
   const result = await migrator.migrateToLatest();
   if (result.error !== undefined) {

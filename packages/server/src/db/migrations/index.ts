@@ -1,5 +1,7 @@
 import type { Migration } from 'kysely';
 import { meta } from './0001_meta.js';
+import { coreStores } from './0002_core_stores.js';
+import { accounts } from './0003_accounts.js';
 
 /*
  * Versioned migrations, in code (no files to lose from an image), applied in name order inside Kysely's migration
@@ -8,4 +10,6 @@ import { meta } from './0001_meta.js';
  */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001_meta': meta,
+  '0002_core_stores': coreStores,
+  '0003_accounts': accounts,
 };

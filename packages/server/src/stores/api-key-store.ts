@@ -1,0 +1,102 @@
+import { RampartError } from '@rampart/core';
+import type { ApiKeyRecord, ApiKeyRehash, ApiKeyStore } from '@rampart/core/token';
+import { sql, type Selectable } from 'kysely';
+import type { CoreStoreTables } from '../db/schema.js';
+import { affected, int64, optionalInt64, type StoreDatabase } from './sql.js';
+
+type ApiKeyRow = Selectable<CoreStoreTables['rampart_api_keys']>;
+
+function toRecord(row: ApiKeyRow): ApiKeyRecord {
+  const expiresAt = optionalInt64(row.expires_at);
+  const lastUsedAt = optionalInt64(row.last_used_at);
+  const revokedAt = optionalInt64(row.revoked_at);
+  return {
+    id: row.id,
+    prefix: row.prefix,
+    subject: row.subject,
+    ...(row.name === null ? {} : { name: row.name }),
+    scopes: JSON.parse(row.scopes) as string[],
+    createdAt: int64(row.created_at),
+    ...(expiresAt === undefined ? {} : { expiresAt }),
+    ...(lastUsedAt === undefined ? {} : { lastUsedAt }),
+    ...(revokedAt === undefined ? {} : { revokedAt }),
+    hash: row.hash,
+    hashKid: row.hash_kid,
+  };
+}
+
+/**
+ * {@link ApiKeyStore} on the server's database (SQLite or PostgreSQL), shared by every server process and kept across
+ * restarts. Holds the keyed hash (HMAC under a ring subkey) the caller computed, never a key.
+ *
+ * Protects against a revoked key coming back: every write is one conditional statement on the columns it owns.
+ * `revoke` is `UPDATE … WHERE revoked_at IS NULL` and its row count says whether this call revoked (one event);
+ * `markUsed` writes only `last_used_at` (never backwards) and, on rehash, the hash: it never writes back a record
+ * read earlier, so a revocation committed in between by another process is never overwritten. `insert` never
+ * overwrites an existing id.
+ */
+export class SqlApiKeyStore implements ApiKeyStore {
+  readonly #store: StoreDatabase;
+
+  constructor(store: StoreDatabase) {
+    this.#store = store;
+  }
+
+  async insert(record: ApiKeyRecord): Promise<void> {
+    const result = await this.#store.db
+      .insertInto('rampart_api_keys')
+      .values({
+        id: record.id,
+        prefix: record.prefix,
+        subject: record.subject,
+        name: record.name ?? null,
+        scopes: JSON.stringify(record.scopes),
+        created_at: record.createdAt,
+        expires_at: record.expiresAt ?? null,
+        last_used_at: record.lastUsedAt ?? null,
+        revoked_at: record.revokedAt ?? null,
+        hash: record.hash,
+        hash_kid: record.hashKid,
+      })
+      .onConflict((c) => c.doNothing())
+      .executeTakeFirst();
+    if (affected(result.numInsertedOrUpdatedRows) !== 1) throw new RampartError('APIKEY_STORE_CONFLICT', 'an API key with this id exists');
+  }
+
+  async findById(id: string): Promise<ApiKeyRecord | undefined> {
+    const row = await this.#store.db.selectFrom('rampart_api_keys').selectAll().where('id', '=', id).executeTakeFirst();
+    return row === undefined ? undefined : toRecord(row);
+  }
+
+  async markUsed(id: string, at: number, rehash?: ApiKeyRehash): Promise<void> {
+    await this.#store.db
+      .updateTable('rampart_api_keys')
+      .set({
+        last_used_at: sql<number>`CASE WHEN last_used_at IS NULL OR last_used_at < CAST(${at} AS BIGINT) THEN CAST(${at} AS BIGINT) ELSE last_used_at END`,
+        ...(rehash === undefined ? {} : { hash: rehash.hash, hash_kid: rehash.hashKid }),
+      })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  async revoke(id: string, at: number): Promise<boolean> {
+    const result = await this.#store.db
+      .updateTable('rampart_api_keys')
+      .set({ revoked_at: at })
+      .where('id', '=', id)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
+    return affected(result.numUpdatedRows) === 1;
+  }
+
+  async listBySubject(subject: string): Promise<ApiKeyRecord[]> {
+    const rows = await this.#store.db
+      .selectFrom('rampart_api_keys')
+      .selectAll()
+      .where('subject', '=', subject)
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute();
+    return rows.map(toRecord);
+  }
+}
