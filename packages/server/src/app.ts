@@ -3,20 +3,35 @@ import { AuditLog, PostgresAuditStore, SqliteAuditStore, checkpointSignerFromKey
 import { KeyRing } from '@rampart/core/crypto';
 import { bodyLimits, securityHeaders } from '@rampart/core/http';
 import { rampart } from '@rampart/fastify';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { ServerConfig } from './config/config.js';
 import { developmentKek } from './data-dir.js';
 import { openDatabase, type ServerDatabase } from './db/database.js';
 import { migrateToLatest } from './db/migrations.js';
+import { fileMailSender, registerAccountRoutes, type AccountsModule } from './accounts/index.js';
+import { SqlRefreshTokenStore, SqlSessionStore } from './stores/index.js';
+import { createPasswordHasher } from '@rampart/core/password';
+import { errorReporter, logRequests, serverLoggerOptions, type LogDestination } from './ops/logging.js';
+import { countRequests, METRICS_PATH, metricsExposure, serveMetricsOnMainPort, ServerMetrics, startMetricsListener, type MetricsListener } from './ops/metrics.js';
+import { rememberRefusedCorrelationIds, requestIdFor } from './ops/request-facts.js';
 
 /** A running (or ready to run) server. */
 export interface RampartServer {
+  /** Accounts: the mail outbox, for the operator tooling and tests. */
+  readonly accounts: AccountsModule;
   readonly app: FastifyInstance;
   readonly database: ServerDatabase;
   readonly audit: AuditLog;
   readonly events: SecurityEventHub;
-  /** Listens on the configured address; resolves with the URL. */
+  /** The Prometheus registry the server reports into (served at /metrics: see `metricsExposure`). */
+  readonly metrics: ServerMetrics;
+  /**
+   * Listens on the configured address, and on the metrics address when one is configured; resolves with the main
+   * URL.
+   */
   listen(): Promise<string>;
+  /** The metrics listener's URL once `listen()` resolved, when a metrics port is configured. */
+  metricsUrl(): string | undefined;
   /**
    * Graceful shutdown: stop accepting, let requests in flight finish (up to `shutdownGraceMs`), commit pending audit
    * events and sign a final checkpoint, close the database. Idempotent.
@@ -30,7 +45,12 @@ export type ServerNotice = { readonly kind: 'dev-kek-created' | 'dev-kek-used'; 
 /** Options for {@link createServer}. */
 export interface CreateServerOptions {
   readonly notify?: (notice: ServerNotice) => void;
+  /** Where JSON log lines go instead of stdout (tests capture them here). */
+  readonly logDestination?: LogDestination;
 }
+
+// Answered every few seconds by load balancers, orchestrators and Prometheus: logged at debug when they succeed.
+const PROBE_ROUTES: ReadonlySet<string> = new Set(['/livez', '/readyz', METRICS_PATH]);
 
 /**
  * The key ring the server's keys derive from: the key-encryption key as its one key for now. The audit checkpoint key
@@ -66,10 +86,25 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
   const audit = await AuditLog.open({ store, signer: checkpointSignerFromKeyRing(serverKeyRing(kek)) });
   const events = createSecurityEventHub({ log: audit, detectors: {} });
 
-  const app = Fastify({ logger: false, bodyLimit: 1024 * 1024, trustProxy: false });
+  const app = Fastify({
+    logger: serverLoggerOptions(config.log.level, options.logDestination),
+    // Fastify's own request lines copy the raw URL, query string included: one line per request comes from logRequests.
+    logController: new LogController({ disableRequestLogging: true }),
+    genReqId: requestIdFor,
+    bodyLimit: 1024 * 1024,
+    trustProxy: false,
+  });
+  const metrics = new ServerMetrics();
+  rememberRefusedCorrelationIds(app);
+  logRequests(app, PROBE_ROUTES);
+  countRequests(app, metrics);
   await app.register(rampart, {
     guards: [securityHeaders({ preset: 'api' }), bodyLimits({ maxBytes: 64 * 1024 })],
+    report: errorReporter(app.log),
   });
+  const exposure = metricsExposure(config);
+  if (exposure.kind === 'main-port-loopback') serveMetricsOnMainPort(app, metrics);
+  else if (exposure.kind === 'none') app.log.info('metrics not exposed: production serves /metrics only on a metrics port (RAMPART_METRICS_PORT)');
   app.get('/livez', () => ({ status: 'ok' }));
   app.get('/readyz', async (_request, reply) => {
     try {
@@ -80,13 +115,53 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
     }
   });
 
+  // Accounts: registration with email verification and password reset. A completed reset ends every session and
+  // refresh-token family of the account (a stolen session must not outlive the password it was opened with).
+  const sessions = new SqlSessionStore(database);
+  const refreshTokens = new SqlRefreshTokenStore(database);
+  const accounts = registerAccountRoutes(app, {
+    db: database.db,
+    hasher: createPasswordHasher({ events }),
+    events,
+    production: config.env === 'production',
+    publicUrl: config.publicUrl ?? `http://${config.listen.host}:${config.listen.port}`,
+    // Development: mail lands in <dataDir>/mailbox.jsonl (0600). Production: no transport exists yet, so the log sender
+    // records that a mail was due (kind and id only) and the links are not delivered — see the README.
+    ...(config.env === 'production' ? {} : { mail: fileMailSender(join(config.dataDir, 'mailbox.jsonl')) }),
+    log: (line) => {
+      app.log.info(line);
+    },
+    onPasswordReset: async (userId) => {
+      const at = Date.now();
+      await sessions.revokeUser(userId, at);
+      await refreshTokens.revokeSubject(userId, at, 'logout_everywhere');
+    },
+  });
+  // Fastify's default 404 body repeats the raw URL, query string included: answer with a problem that repeats nothing.
+  app.setNotFoundHandler((_request, reply) => reply.code(404).type('application/problem+json').send({ type: 'about:blank', title: 'Not Found', status: 404 }));
+
+  let metricsListener: MetricsListener | undefined;
+  const listen = async (): Promise<string> => {
+    if (exposure.kind === 'listener') {
+      metricsListener = await startMetricsListener(metrics, exposure.host, exposure.port);
+      app.log.info({ url: metricsListener.url }, 'metrics listening');
+    }
+    try {
+      return await app.listen({ host: config.listen.host, port: config.listen.port });
+    } catch (error) {
+      await metricsListener?.close(0);
+      metricsListener = undefined;
+      throw error;
+    }
+  };
+
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> =>
     (closing ??= (async () => {
       const timer = setTimeout(() => { app.server.closeAllConnections(); }, config.shutdownGraceMs);
       timer.unref();
       try {
-        await app.close();
+        await Promise.all([app.close(), metricsListener?.close(config.shutdownGraceMs)]);
       } finally {
         clearTimeout(timer);
         // The hub commits what is pending and the log signs its final checkpoint before the database goes.
@@ -96,11 +171,14 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
     })());
 
   return {
+    accounts,
     app,
     database,
     audit,
     events,
-    listen: () => app.listen({ host: config.listen.host, port: config.listen.port }),
+    metrics,
+    listen,
+    metricsUrl: () => metricsListener?.url,
     close,
   };
 }

@@ -6,3 +6,6 @@ export { openDatabase, SQLITE_FILE, type ServerDatabase } from './db/database.js
 export { KNOWN_MIGRATIONS, MigrationError, migrateToLatest } from './db/migrations.js';
 export * from './accounts/index.js';
 export * from './stores/index.js';
+export { LOG_LEVELS, type LogLevel } from './config/config.js';
+export type { LogDestination } from './ops/logging.js';
+export { METRICS_PATH, metricsExposure, ServerMetrics, type MetricsExposure } from './ops/metrics.js';

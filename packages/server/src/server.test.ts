@@ -1,4 +1,4 @@
-import { chmodSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkpointPublicKeys, verify, SqliteAuditStore } from '@rampart/core/audit';
@@ -11,7 +11,7 @@ import { createServer } from './app.js';
 import { loadConfig, type ServerConfig } from './config/config.js';
 import { ServerConfigError } from './config/errors.js';
 import { developmentKek, ensureDataDir } from './data-dir.js';
-import { MigrationError } from './db/migrations.js';
+import { KNOWN_MIGRATIONS, MigrationError } from './db/migrations.js';
 
 const root = mkdtempSync(join(tmpdir(), 'rampart-server-'));
 const pgUrl = process.env.RAMPART_TEST_PG_URL;
@@ -21,7 +21,7 @@ afterAll(() => {
 
 function settings(env: NodeJS.ProcessEnv = {}): ServerConfig {
   const cwd = mkdtempSync(join(root, 's'));
-  const config = loadConfig({ env: { RAMPART_PORT: '0', ...env }, cwd });
+  const config = loadConfig({ env: { RAMPART_PORT: '0', RAMPART_LOG_LEVEL: 'warn', ...env }, cwd });
   ensureDataDir(config.dataDir);
   return config;
 }
@@ -107,6 +107,36 @@ describe('the server on SQLite', () => {
   });
 });
 
+describe('accounts through the server', () => {
+  it('registers, mails a verification link (the development log sender), verifies once, and answers 404 without echoing the URL', async () => {
+    const lines: string[] = [];
+    const config = settings({ RAMPART_LOG_LEVEL: 'info' });
+    const server = await createServer(config, { notify: () => undefined, logDestination: { write: (line) => lines.push(line) } });
+    const url = await server.listen();
+    const register = await fetch(`${url}/v1/accounts`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'newcomer@example.com', password: 'correct horse battery staple 42' }),
+    });
+    expect(register.status).toBe(202);
+    await server.accounts.outbox.idle();
+    // The development mailbox, owner-only; the link never reaches the logs.
+    const mailbox = join(config.dataDir, 'mailbox.jsonl');
+    expect(statSync(mailbox).mode & 0o777).toBe(0o600);
+    const token = /verify-email#token=([A-Za-z0-9_-]+)/.exec(readFileSync(mailbox, 'utf8'))?.[1];
+    expect(token).toBeDefined();
+    expect(lines.join('\n')).not.toContain(token);
+    const verify = (body: unknown) => fetch(`${url}/v1/accounts/verify-email`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    expect((await verify({ token })).status).toBe(200);
+    expect((await verify({ token })).status).toBe(400);
+    const missing = await fetch(`${url}/no/such/route?token=secret-in-query`);
+    expect(missing.status).toBe(404);
+    expect(missing.headers.get('content-type')).toContain('application/problem+json');
+    expect(await missing.text()).not.toContain('secret-in-query');
+    await server.close();
+  });
+});
+
 describe.skipIf(pgUrl === undefined)('the server on PostgreSQL (needs RAMPART_TEST_PG_URL)', () => {
   const schema = `rampart_server_${process.pid}_${Date.now()}`;
   const admin = new pg.Pool({ connectionString: pgUrl, max: 1 });
@@ -129,6 +159,6 @@ describe.skipIf(pgUrl === undefined)('the server on PostgreSQL (needs RAMPART_TE
     const { rows } = await admin.query(`SELECT count(*)::int AS n FROM "${schema}".rampart_audit_entries`);
     expect(rows[0]).toEqual({ n: 1 });
     const migrations = await admin.query(`SELECT name FROM "${schema}".rampart_migrations`);
-    expect(migrations.rows.map((row: { name: string }) => row.name)).toEqual(['0001_meta']);
+    expect(migrations.rows.map((row: { name: string }) => row.name).sort()).toEqual(KNOWN_MIGRATIONS);
   });
 });

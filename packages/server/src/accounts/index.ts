@@ -4,6 +4,6 @@
  */
 export { normalizeEmail } from './email.js';
 export { emitAccountEvent, type AccountEventType } from './events.js';
-export { logMailSender, MailOutbox, type DeliveryReport, type LogMailSenderOptions, type MailKind, type MailSender, type OutgoingMail, type QueuedMail } from './mail.js';
+export { fileMailSender, logMailSender, MailOutbox, type DeliveryReport, type LogMailSenderOptions, type MailKind, type MailSender, type OutgoingMail, type QueuedMail } from './mail.js';
 export { registerAccountRoutes, type AccountDeps, type AccountsModule } from './routes.js';
 export { issueToken, TOKEN_PATTERN, tokenHash, type IssuedToken, type TokenPurpose } from './tokens.js';

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { appendFile } from 'node:fs/promises';
 import type { Clock } from '@rampart/core';
 import type { Kysely, Transaction } from 'kysely';
 import type { RampartDatabase } from '../db/schema.js';
@@ -44,6 +45,20 @@ export function logMailSender(write: (line: string) => void, options: LogMailSen
 }
 
 /** A mail to commit with the change that caused it. */
+/**
+ * A development mailbox: each mail appended as one JSON line to `path`, created with mode 0600 (inside the
+ * owner-only data directory). For development only — the lines hold one-time links — and the server uses it only
+ * outside production, so a newcomer can follow a verification link without a mail server, while the links never go
+ * through the (redacting) log pipeline.
+ */
+export function fileMailSender(path: string): MailSender {
+  return {
+    async send(mail) {
+      await appendFile(path, `${JSON.stringify({ id: mail.id, kind: mail.kind, to: mail.to, subject: mail.subject, text: mail.text })}\n`, { mode: 0o600 });
+    },
+  };
+}
+
 export interface QueuedMail {
   readonly kind: MailKind;
   readonly to: string;

@@ -73,10 +73,45 @@ describe('loadConfig', () => {
     const error = refusal(() => loadConfig({ env: { RAMPART_ENV: 'production' }, cwd }));
     expect(error.code).toBe('CONFIG_UNSAFE_FOR_PRODUCTION');
     expect(error.message).toContain('RAMPART_KEK');
-    expect(loadConfig({ env: { RAMPART_ENV: 'production', RAMPART_KEK: KEK }, cwd }).keyEncryptionKey?.length).toBe(32);
-    expect(refusal(() => loadConfig({ env: { RAMPART_ENV: 'production', RAMPART_KEK: KEK, RAMPART_REDIS_URL: 'redis://cache.internal:6379' }, cwd })).message).toContain('rediss://');
-    expect(refusal(() => loadConfig({ env: { RAMPART_ENV: 'production', RAMPART_KEK: KEK, RAMPART_DATABASE_URL: 'postgres://db.internal/rampart' }, cwd })).message).toContain('sslmode');
-    expect(loadConfig({ env: { RAMPART_ENV: 'production', RAMPART_KEK: KEK, RAMPART_DATABASE_URL: 'postgres://db.internal/rampart?sslmode=verify-full' }, cwd }).databaseUrl).toContain('verify-full');
+    expect(loadConfig({ env: { RAMPART_ENV: 'production', RAMPART_KEK: KEK, RAMPART_PUBLIC_URL: 'https://auth.example.com' }, cwd }).keyEncryptionKey?.length).toBe(32);
+    // Links in mail carry single-use tokens: production needs the https address users reach.
+    expect(refusal(() => loadConfig({ env: { RAMPART_ENV: 'production', RAMPART_KEK: KEK }, cwd })).message).toContain('RAMPART_PUBLIC_URL');
+    expect(refusal(() => loadConfig({ env: { RAMPART_ENV: 'production', RAMPART_KEK: KEK, RAMPART_PUBLIC_URL: 'http://auth.example.com' }, cwd })).message).toContain('https://');
+    expect(refusal(() => loadConfig({ env: { RAMPART_PUBLIC_URL: 'javascript:alert(1)' }, cwd })).code).toBe('CONFIG_INVALID');
+    expect(refusal(() => loadConfig({ env: { RAMPART_ENV: 'production', RAMPART_KEK: KEK, RAMPART_PUBLIC_URL: 'https://auth.example.com', RAMPART_REDIS_URL: 'redis://cache.internal:6379' }, cwd })).message).toContain('rediss://');
+    expect(refusal(() => loadConfig({ env: { RAMPART_ENV: 'production', RAMPART_KEK: KEK, RAMPART_PUBLIC_URL: 'https://auth.example.com', RAMPART_DATABASE_URL: 'postgres://db.internal/rampart' }, cwd })).message).toContain('sslmode');
+    expect(loadConfig({ env: { RAMPART_ENV: 'production', RAMPART_KEK: KEK, RAMPART_PUBLIC_URL: 'https://auth.example.com', RAMPART_DATABASE_URL: 'postgres://db.internal/rampart?sslmode=verify-full' }, cwd }).databaseUrl).toContain('verify-full');
+  });
+
+  it('takes log.level from the file or RAMPART_LOG_LEVEL (default info), and refuses a level pino does not have', () => {
+    expect(loadConfig({ env: {}, cwd: dir() }).log).toEqual({ level: 'info' });
+    expect(loadConfig({ env: {}, cwd: dir('log:\n  level: warn\n') }).log).toEqual({ level: 'warn' });
+    const fromEnv = loadConfig({ env: { RAMPART_LOG_LEVEL: 'debug' }, cwd: dir('log:\n  level: warn\n') });
+    expect(fromEnv.log).toEqual({ level: 'debug' });
+    expect(fromEnv.sources['log.level']).toBe('env');
+    const bad = refusal(() => loadConfig({ env: { RAMPART_LOG_LEVEL: 'verbose' }, cwd: dir() }));
+    expect(bad.code).toBe('CONFIG_INVALID');
+    expect(bad.message).toContain('/log/level');
+    expect(refusal(() => loadConfig({ env: {}, cwd: dir('log:\n  levle: debug\n') })).message).toContain('/log: additionalProperties (levle)');
+  });
+
+  it('has no metrics listener by default; RAMPART_METRICS_PORT adds one on 127.0.0.1 unless RAMPART_METRICS_HOST says otherwise', () => {
+    expect(loadConfig({ env: {}, cwd: dir() }).metrics).toBeUndefined();
+    expect(loadConfig({ env: { RAMPART_METRICS_PORT: '9464' }, cwd: dir() }).metrics).toEqual({ host: '127.0.0.1', port: 9464 });
+    expect(loadConfig({ env: { RAMPART_METRICS_PORT: '9464', RAMPART_METRICS_HOST: '0.0.0.0' }, cwd: dir() }).metrics).toEqual({ host: '0.0.0.0', port: 9464 });
+    expect(loadConfig({ env: {}, cwd: dir('metrics:\n  port: 9100\n') }).metrics).toEqual({ host: '127.0.0.1', port: 9100 });
+  });
+
+  it('refuses a metrics host without a port, a port that is not a number, and the main port for metrics', () => {
+    const hostOnly = refusal(() => loadConfig({ env: { RAMPART_METRICS_HOST: '0.0.0.0' }, cwd: dir() }));
+    expect(hostOnly.code).toBe('CONFIG_INVALID');
+    expect(hostOnly.message).toContain('/metrics');
+    expect(hostOnly.message).toContain('port');
+    expect(refusal(() => loadConfig({ env: { RAMPART_METRICS_PORT: '9464x' }, cwd: dir() })).code).toBe('CONFIG_INVALID');
+    expect(refusal(() => loadConfig({ env: { RAMPART_METRICS_PORT: '70000' }, cwd: dir() })).message).toContain('/metrics/port: maximum');
+    const same = refusal(() => loadConfig({ env: { RAMPART_PORT: '9000', RAMPART_METRICS_PORT: '9000' }, cwd: dir() }));
+    expect(same.message).toContain('/metrics/port');
+    expect(refusal(() => loadConfig({ env: {}, cwd: dir('metrics:\n  port: 9100\n  path: /m\n') })).message).toContain('additionalProperties (path)');
   });
 
   it('refuses a short key-encryption key and never echoes it', () => {

@@ -4,6 +4,12 @@ import { compile, Type, type Static } from '@rampart/core/validate';
 import { parseDocument } from 'yaml';
 import { ServerConfigError } from './errors.js';
 
+/** The log levels `log.level` accepts, most to least severe; `silent` writes nothing. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** A level of {@link LOG_LEVELS}. */
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
 /*
  * One schema for the file and the environment: additional properties are refused (a misspelt key is an error, not a
  * silently ignored setting), and every string is bounded. Secrets are not part of it: they come from the environment
@@ -21,8 +27,27 @@ const ConfigSchema = Type.Object(
     ),
     dataDir: Type.String({ minLength: 1, maxLength: 4096 }),
     databaseUrl: Type.Optional(Type.String({ minLength: 1, maxLength: 4096, pattern: '^postgres(ql)?://' })),
+    /** The address users reach the server at, for links in mail (verification, reset). Production requires https. */
+    publicUrl: Type.Optional(Type.String({ minLength: 1, maxLength: 2048, pattern: '^https?://[^\\s/?#]+(/[^\\s?#]*)?$' })),
     redisUrl: Type.Optional(Type.String({ minLength: 1, maxLength: 4096, pattern: '^rediss?://' })),
     shutdownGraceMs: Type.Integer({ minimum: 0, maximum: 600_000 }),
+    log: Type.Object(
+      {
+        level: Type.Union(LOG_LEVELS.map((level) => Type.Literal(level))),
+      },
+      { additionalProperties: false },
+    ),
+    // Absent: /metrics on the main port to loopback peers only (never in production). Present: its own listener, and
+    // the main port has no /metrics at all (packages/server/src/ops/metrics.ts).
+    metrics: Type.Optional(
+      Type.Object(
+        {
+          host: Type.String({ minLength: 1, maxLength: 255 }),
+          port: Type.Integer({ minimum: 0, maximum: 65535 }),
+        },
+        { additionalProperties: false },
+      ),
+    ),
   },
   { additionalProperties: false },
 );
@@ -30,8 +55,11 @@ const ConfigSchema = Type.Object(
 type ConfigShape = Static<typeof ConfigSchema>;
 
 /** The validated configuration. `dataDir` is absolute. */
-export interface ServerConfig extends Readonly<Omit<ConfigShape, 'listen'>> {
+export interface ServerConfig extends Readonly<Omit<ConfigShape, 'listen' | 'log' | 'metrics'>> {
   readonly listen: Readonly<ConfigShape['listen']>;
+  readonly log: { readonly level: LogLevel };
+  /** The separate metrics listener, when one is configured. */
+  readonly metrics?: Readonly<NonNullable<ConfigShape['metrics']>>;
   readonly dataDir: string;
   /** The key-encryption key from RAMPART_KEK (≥ 32 bytes), or `undefined` (development generates one). */
   readonly keyEncryptionKey: Buffer | undefined;
@@ -42,7 +70,9 @@ export interface ServerConfig extends Readonly<Omit<ConfigShape, 'listen'>> {
 // Every issue at once: a configuration is fixed in one edit, not one error per start.
 const compiled = compile(ConfigSchema, { reportAllIssues: true });
 
-const DEFAULTS = { env: 'development', listen: { host: '127.0.0.1', port: 8080 }, dataDir: './.rampart', shutdownGraceMs: 10_000 } as const;
+const DEFAULTS = { env: 'development', listen: { host: '127.0.0.1', port: 8080 }, dataDir: './.rampart', shutdownGraceMs: 10_000, log: { level: 'info' } } as const;
+// Only applied when a metrics port is configured: the metrics listener binds to loopback unless told otherwise.
+const METRICS_DEFAULTS = { host: '127.0.0.1' } as const;
 
 /** Environment variables and the setting each one sets. */
 const ENV_SETTINGS: Readonly<Record<string, readonly string[]>> = {
@@ -52,9 +82,13 @@ const ENV_SETTINGS: Readonly<Record<string, readonly string[]>> = {
   RAMPART_DATA_DIR: ['dataDir'],
   RAMPART_DATABASE_URL: ['databaseUrl'],
   RAMPART_REDIS_URL: ['redisUrl'],
+  RAMPART_PUBLIC_URL: ['publicUrl'],
   RAMPART_SHUTDOWN_GRACE_MS: ['shutdownGraceMs'],
+  RAMPART_LOG_LEVEL: ['log', 'level'],
+  RAMPART_METRICS_HOST: ['metrics', 'host'],
+  RAMPART_METRICS_PORT: ['metrics', 'port'],
 };
-const NUMERIC = new Set(['RAMPART_PORT', 'RAMPART_SHUTDOWN_GRACE_MS']);
+const NUMERIC = new Set(['RAMPART_PORT', 'RAMPART_SHUTDOWN_GRACE_MS', 'RAMPART_METRICS_PORT']);
 const KNOWN_ENV = new Set([...Object.keys(ENV_SETTINGS), 'RAMPART_KEK', 'RAMPART_CONFIG']);
 
 /** Options for {@link loadConfig}. */
@@ -136,8 +170,14 @@ export function loadConfig(options: LoadConfigOptions = {}): ServerConfig {
     sources[path.join('.')] = 'env';
   }
 
-  const listen = raw.listen;
-  const merged = { ...DEFAULTS, ...raw, listen: isRecord(listen) ? { ...DEFAULTS.listen, ...listen } : (listen ?? DEFAULTS.listen) };
+  const { listen, log, metrics } = raw;
+  const merged = {
+    ...DEFAULTS,
+    ...raw,
+    listen: isRecord(listen) ? { ...DEFAULTS.listen, ...listen } : (listen ?? DEFAULTS.listen),
+    log: isRecord(log) ? { ...DEFAULTS.log, ...log } : (log ?? DEFAULTS.log),
+    ...(metrics === undefined ? {} : { metrics: isRecord(metrics) ? { ...METRICS_DEFAULTS, ...metrics } : metrics }),
+  };
   const checked = compiled.check(merged);
   if (!checked.ok) {
     const issues = checked.issues.map((issue) => `${issue.pointer === '' ? '(top level)' : issue.pointer}: ${issue.rule}${issue.property === undefined ? '' : ` (${issue.property})`}`);
@@ -151,6 +191,10 @@ export function loadConfig(options: LoadConfigOptions = {}): ServerConfig {
     keyEncryptionKey,
     sources,
   };
+  const metricsPort = config.metrics?.port;
+  if (metricsPort !== undefined && metricsPort !== 0 && metricsPort === config.listen.port) {
+    throw new ServerConfigError('CONFIG_INVALID', `invalid configuration: /metrics/port: must differ from /listen/port (${metricsPort}): the metrics listener is a separate socket`);
+  }
   if (config.env === 'production') refuseUnsafeProduction(config);
   return config;
 }
@@ -159,6 +203,7 @@ export function loadConfig(options: LoadConfigOptions = {}): ServerConfig {
 function refuseUnsafeProduction(config: ServerConfig): void {
   const problems: string[] = [];
   if (config.keyEncryptionKey === undefined) problems.push('RAMPART_KEK is not set (development generates a key; production must be given one)');
+  if (config.publicUrl === undefined || !config.publicUrl.startsWith('https://')) problems.push('RAMPART_PUBLIC_URL must be the https:// address users reach (links in mail carry tokens)');
   if (config.redisUrl?.startsWith('redis://') === true && !/^redis:\/\/(127\.0\.0\.1|localhost|\[::1\])[:/]/.test(config.redisUrl)) {
     problems.push('RAMPART_REDIS_URL uses redis:// to a remote host: use rediss:// (TLS)');
   }
