@@ -57,6 +57,8 @@ describe('rampart', () => {
     expect(ok.code).toBe(0);
     expect(ok.out).toContain('127.0.0.1:9090 (default/env)');
     expect(ok.out).toContain('key-encryption    RAMPART_KEK');
+    expect(ok.out).toContain('log level         info (default)');
+    expect(ok.out).toContain('publicUrl         http://127.0.0.1:9090 (derived)');
     expect(ok.out + ok.err).not.toContain('d'.repeat(64));
     const bad = await rampart(['config', 'check'], cwd, { RAMPART_PORT: '99999' });
     expect(bad.code).toBe(2);

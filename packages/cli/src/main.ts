@@ -71,6 +71,9 @@ function configCheck(io: CliIo, file: string | undefined): number {
   io.out(`database          ${settings.databaseUrl === undefined ? 'SQLite in the data directory' : 'PostgreSQL (RAMPART_DATABASE_URL)'}`);
   io.out(`redis             ${settings.redisUrl === undefined ? 'none (in-memory counters)' : 'configured'}`);
   io.out(`key-encryption    ${settings.keyEncryptionKey === undefined ? 'development key in the data directory' : 'RAMPART_KEK'}`);
+  io.out(`publicUrl         ${settings.publicUrl ?? `http://${settings.listen.host}:${settings.listen.port} (derived)`}`);
+  io.out(`log level         ${settings.log.level} (${from('log.level')})`);
+  io.out(`metrics           ${settings.metrics === undefined ? 'no listener' : `${settings.metrics.host}:${settings.metrics.port}`}`);
   io.out('configuration ok');
   return 0;
 }
