@@ -108,7 +108,7 @@ describe('the server on SQLite', () => {
 });
 
 describe('accounts through the server', () => {
-  it('registers, mails a verification link (the development log sender), verifies once, and answers 404 without echoing the URL', async () => {
+  it('registers, mails a verification link (the development mailbox), verifies once, and answers 404 without echoing the URL', async () => {
     const lines: string[] = [];
     const config = settings({ RAMPART_LOG_LEVEL: 'info' });
     const server = await createServer(config, { notify: () => undefined, logDestination: { write: (line) => lines.push(line) } });
