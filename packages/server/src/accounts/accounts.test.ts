@@ -7,6 +7,7 @@ import { createPasswordHasher } from '@rampart/core/password';
 import { rampart } from '@rampart/fastify';
 import Fastify from 'fastify';
 import pg from 'pg';
+import { gcra } from '@rampart/core/ratelimit';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../config/config.js';
 import { ensureDataDir } from '../data-dir.js';
@@ -14,6 +15,7 @@ import { openDatabase, type ServerDatabase } from '../db/database.js';
 import { migrateToLatest } from '../db/migrations.js';
 import { logMailSender, type OutgoingMail } from './mail.js';
 import { registerAccountRoutes, type AccountsModule } from './routes.js';
+import type { AccountLimits } from './limits.js';
 
 const root = mkdtempSync(join(tmpdir(), 'rampart-accounts-'));
 const pgUrl = process.env.RAMPART_TEST_PG_URL;
@@ -42,7 +44,7 @@ interface Harness {
 /** Opens a migrated, empty database. */
 type Open = () => Promise<ServerDatabase>;
 
-async function start(open: Open): Promise<Harness> {
+async function start(open: Open, limits?: AccountLimits): Promise<Harness> {
   const database = await open();
   const app = Fastify({ logger: false });
   await app.register(rampart, { guards: [securityHeaders({ preset: 'api' }), bodyLimits({ maxBytes: 64 * 1024 })] });
@@ -68,6 +70,7 @@ async function start(open: Open): Promise<Harness> {
     onPasswordReset: (userId) => {
       resets.push(userId);
     },
+    ...(limits === undefined ? {} : { limits }),
   });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   return Object.assign(harness, {
@@ -343,13 +346,58 @@ function suite(name: string, open: Open): void {
   });
 }
 
-suite('accounts on SQLite', async () => {
+async function openSqlite(): Promise<ServerDatabase> {
   const cwd = mkdtempSync(join(root, 's'));
   const config = loadConfig({ env: { RAMPART_PORT: '0' }, cwd });
   ensureDataDir(config.dataDir);
   const database = openDatabase(config);
   await migrateToLatest(database.db);
   return database;
+}
+
+suite('accounts on SQLite', openSqlite);
+
+describe('rate limits on the account routes (attacks)', () => {
+  it('mail bombing: a fourth reset request for one address within the hour is refused, known address or not, and mails nothing more', async () => {
+    const h = await start(openSqlite, { perClient: gcra(1000, 600) });
+    try {
+      await registerAndVerify(h, 'victim@example.com');
+      await h.accounts.outbox.idle();
+      const before = h.mails.length;
+      const answers = async (email: string) => {
+        const statuses: number[] = [];
+        for (let i = 0; i < 4; i++) statuses.push((await post(h, '/v1/password/reset', { email })).status);
+        return statuses;
+      };
+      // Three mails per address per hour, whatever caused them: the registration was the first.
+      expect(await answers('Victim@Example.com')).toEqual([202, 202, 429, 429]);
+      // An address with no account is counted the same way: the limit says nothing about existence.
+      expect(await answers('nobody@example.com')).toEqual([202, 202, 202, 429]);
+      await h.accounts.outbox.idle();
+      const after = h.mails.slice(before);
+      expect(after.filter((mail) => mail.kind === 'password_reset').map((mail) => mail.to)).toEqual(['victim@example.com', 'victim@example.com']);
+      expect(after.some((mail) => mail.to === 'nobody@example.com')).toBe(false);
+      const refused = await post(h, '/v1/password/reset', { email: 'victim@example.com' });
+      expect(refused.headers.get('retry-after')).toMatch(/^\d+$/);
+      expect(refused.headers.get('content-type')).toContain('application/problem+json');
+      expect(await refused.text()).not.toContain('victim');
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('scripted sign-up and token guessing from one client: refused once the client limit is spent', async () => {
+    const h = await start(openSqlite, { perClient: gcra(5, 600) });
+    try {
+      const statuses: number[] = [];
+      for (let i = 0; i < 4; i++) statuses.push((await post(h, '/v1/accounts', { email: `bot${i}@example.com`, password: 'correct horse battery staple 42' })).status);
+      for (let i = 0; i < 3; i++) statuses.push((await post(h, '/v1/accounts/verify-email', { token: 'A'.repeat(43) })).status);
+      expect(statuses).toEqual([202, 202, 202, 202, 400, 429, 429]);
+      expect(await userRow(h, 'bot3@example.com')).toBeDefined();
+    } finally {
+      await h.close();
+    }
+  });
 });
 
 describe.skipIf(pgUrl === undefined)('accounts on PostgreSQL (needs RAMPART_TEST_PG_URL)', () => {

@@ -7,3 +7,4 @@ export { emitAccountEvent, type AccountEventType } from './events.js';
 export { fileMailSender, logMailSender, MailOutbox, type DeliveryReport, type LogMailSenderOptions, type MailKind, type MailSender, type OutgoingMail, type QueuedMail } from './mail.js';
 export { registerAccountRoutes, type AccountDeps, type AccountsModule } from './routes.js';
 export { issueToken, TOKEN_PATTERN, tokenHash, type IssuedToken, type TokenPurpose } from './tokens.js';
+export { accountLimiter, type AccountLimits, type LimitCheck } from './limits.js';

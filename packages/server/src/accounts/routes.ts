@@ -10,6 +10,7 @@ import type { RampartDatabase } from '../db/schema.js';
 import { normalizeEmail } from './email.js';
 import { emitAccountEvent, type AccountEventType } from './events.js';
 import { logMailSender, MailOutbox, type MailSender } from './mail.js';
+import { accountLimiter, type AccountLimits } from './limits.js';
 import { issueToken, TOKEN_PATTERN, tokenHash, type TokenPurpose } from './tokens.js';
 
 /** What the account routes need from the server. */
@@ -50,6 +51,8 @@ export interface AccountDeps {
   readonly verifyEmailTtlMs?: number;
   /** Lifetime of a reset link. Default 30 minutes (OWASP Forgot Password Cheat Sheet: short-lived). */
   readonly passwordResetTtlMs?: number;
+  /** Rate limits per client and per address (defaults in {@link AccountLimits}). */
+  readonly limits?: AccountLimits;
 }
 
 /** What {@link registerAccountRoutes} gives back to the server. */
@@ -149,6 +152,7 @@ export function registerAccountRoutes(app: FastifyInstance, deps: AccountDeps): 
   const verifyTtl = deps.verifyEmailTtlMs ?? 24 * HOUR_MS;
   const resetTtl = deps.passwordResetTtlMs ?? HOUR_MS / 2;
   const base = deps.publicUrl.replace(/\/+$/, '');
+  const limit = accountLimiter(deps.limits);
   const now = (): string => new Date(clock.now()).toISOString();
   const emit = (type: AccountEventType, subject: string | undefined, attributes?: Readonly<Record<string, string | number | boolean>>): void => {
     emitAccountEvent(events, clock, type, subject, attributes);
@@ -213,6 +217,7 @@ export function registerAccountRoutes(app: FastifyInstance, deps: AccountDeps): 
   app.post('/v1/accounts', async (request, reply) => {
     const body = bodyOf(registerBody, request, reply);
     if (body === undefined) return reply;
+    if (await limit(request, reply, correlationId(request), normalizeEmail(body.email))) return reply;
     // The policy runs before the address is looked up, so its answer cannot depend on whether the account exists.
     const verdict = policy.check(body.password, { email: body.email });
     if (!verdict.ok) return weakPassword(reply, request, verdict.violations);
@@ -263,6 +268,7 @@ export function registerAccountRoutes(app: FastifyInstance, deps: AccountDeps): 
   app.post('/v1/accounts/verify-email', async (request, reply) => {
     const body = bodyOf(verifyBody, request, reply);
     if (body === undefined) return reply;
+    if (await limit(request, reply, correlationId(request))) return reply;
     const userId = await db.transaction().execute(async (trx) => {
       const owner = await spendToken(trx, 'verify_email', body.token);
       if (owner === undefined) return undefined;
@@ -279,6 +285,7 @@ export function registerAccountRoutes(app: FastifyInstance, deps: AccountDeps): 
     const body = bodyOf(resetRequestBody, request, reply);
     if (body === undefined) return reply;
     const email = normalizeEmail(body.email);
+    if (await limit(request, reply, correlationId(request), email)) return reply;
     const outcome = await db.transaction().execute(async (trx) => {
       const user = await trx.selectFrom('rampart_users').select(['id', 'email', 'locked_at']).where('email_normalized', '=', email).executeTakeFirst();
       if (user === undefined || user.locked_at !== null) {
@@ -304,6 +311,7 @@ export function registerAccountRoutes(app: FastifyInstance, deps: AccountDeps): 
   app.post('/v1/password/reset/confirm', async (request, reply) => {
     const body = bodyOf(resetConfirmBody, request, reply);
     if (body === undefined) return reply;
+    if (await limit(request, reply, correlationId(request))) return reply;
     // Read first (not spent) so that a password the policy refuses does not burn the link; spent below.
     const holder = await db
       .selectFrom('rampart_account_tokens as t')
