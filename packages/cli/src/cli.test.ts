@@ -115,6 +115,14 @@ describe('rampart', () => {
     expect(verified.out).toMatch(/audit trail FAILED at \d+: (bad_checkpoint|truncated)/);
   });
 
+  it('audit verify creates nothing: without RAMPART_KEK or an existing development key it refuses', async () => {
+    const cwd = mkdtempSync(join(root, 'n'));
+    const verified = await rampart(['audit', 'verify'], cwd);
+    expect(verified.code).toBe(2);
+    expect(verified.err).toContain('set RAMPART_KEK');
+    expect(() => statSync(join(cwd, '.rampart', 'dev-kek.key'))).toThrow();
+  });
+
   it('migrate brings a fresh database to the latest version, then has nothing to do', async () => {
     const cwd = mkdtempSync(join(root, 'm'));
     expect((await rampart(['migrate'], cwd)).out).toContain('applied 0001_meta');

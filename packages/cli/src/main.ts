@@ -1,8 +1,20 @@
 import { parseArgs } from 'node:util';
-import { PostgresAuditStore, SqliteAuditStore, checkpointPublicKeys, verify, type AuditStore } from '@rampart/core/audit';
-import { KeyRing } from '@rampart/core/crypto';
-import { createServer, developmentKek, ensureDataDir, loadConfig, migrateToLatest, openDatabase, type ServerConfig, type ServerNotice } from '@rampart/server';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { verify } from '@rampart/core/audit';
+import {
+  DEV_KEK_FILE,
+  auditPublicKeys,
+  createServer,
+  developmentKek,
+  ensureDataDir,
+  loadConfig,
+  migrateToLatest,
+  openAuditStore,
+  openDatabase,
+  type ServerConfig,
+  type ServerNotice,
+} from '@rampart/server';
 import pg from 'pg';
 
 /** Where the command writes; the process's streams by default, buffers in tests. */
@@ -80,12 +92,16 @@ function configCheck(io: CliIo, file: string | undefined): number {
 
 async function auditVerify(io: CliIo, file: string | undefined): Promise<number> {
   const settings = config(io, file);
+  // Checking must not create anything: without RAMPART_KEK, only an existing development key will do.
+  if (settings.keyEncryptionKey === undefined && !existsSync(join(settings.dataDir, DEV_KEK_FILE))) {
+    io.err(`rampart: no key to check the trail with: set RAMPART_KEK (no development key in ${settings.dataDir})`);
+    return 2;
+  }
   const kek = settings.keyEncryptionKey ?? developmentKek(settings.dataDir).key;
-  const ring = KeyRing.fromDocument({ active: 'kek', keys: { kek: kek.toString('base64url') } });
   const pool = settings.databaseUrl === undefined ? undefined : new pg.Pool({ connectionString: settings.databaseUrl, max: 2 });
-  const store: AuditStore = pool === undefined ? new SqliteAuditStore(join(settings.dataDir, 'audit.db')) : await PostgresAuditStore.open(pool, { table: 'rampart_audit' });
+  const store = await openAuditStore(settings, pool);
   try {
-    const result = await verify(store, { publicKey: checkpointPublicKeys(ring) });
+    const result = await verify(store, { publicKey: auditPublicKeys(kek) });
     if (result.ok) {
       io.out(`audit trail ok: ${result.entries} entries, ${result.checkpoints} signed checkpoints`);
       return 0;

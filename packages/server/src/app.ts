@@ -1,6 +1,6 @@
 import { join } from 'node:path';
-import { AuditLog, PostgresAuditStore, SqliteAuditStore, checkpointSignerFromKeyRing, createSecurityEventHub, type AuditStore, type SecurityEventHub } from '@rampart/core/audit';
-import { KeyRing } from '@rampart/core/crypto';
+import { AuditLog, createSecurityEventHub, type SecurityEventHub } from '@rampart/core/audit';
+import { auditSigner, openAuditStore } from './audit-trail.js';
 import { bodyLimits, securityHeaders } from '@rampart/core/http';
 import { rampart } from '@rampart/fastify';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
@@ -53,15 +53,6 @@ export interface CreateServerOptions {
 const PROBE_ROUTES: ReadonlySet<string> = new Set(['/livez', '/readyz', METRICS_PATH]);
 
 /**
- * The key ring the server's keys derive from: the key-encryption key as its one key for now. The audit checkpoint key
- * is derived from it (HKDF, `checkpointSignerFromKeyRing`), so it is never stored on its own and a server restarted
- * with the same KEK signs with the same key: its old heads still verify.
- */
-function serverKeyRing(kek: Buffer): KeyRing {
-  return KeyRing.fromDocument({ active: 'kek', keys: { kek: kek.toString('base64url') } });
-}
-
-/**
  * Builds the server from a validated configuration: database migrated to this version, the audit trail open (the
  * database's own store: SQLite file `audit.db` in the data directory, or PostgreSQL), the security event hub, the
  * HTTP guard chain and the health endpoints. Protects against a server that accepts requests before its storage is
@@ -81,9 +72,7 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
     await database.close();
     throw error;
   }
-  const store: AuditStore =
-    database.pool === undefined ? new SqliteAuditStore(join(config.dataDir, 'audit.db')) : await PostgresAuditStore.open(database.pool, { table: 'rampart_audit' });
-  const audit = await AuditLog.open({ store, signer: checkpointSignerFromKeyRing(serverKeyRing(kek)) });
+  const audit = await AuditLog.open({ store: await openAuditStore(config, database.pool), signer: auditSigner(kek) });
   const events = createSecurityEventHub({ log: audit, detectors: {} });
 
   const app = Fastify({
@@ -100,6 +89,8 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
   countRequests(app, metrics);
   await app.register(rampart, {
     guards: [securityHeaders({ preset: 'api' }), bodyLimits({ maxBytes: 64 * 1024 })],
+    // The guards' refusals (oversized bodies, …) are security events: into the hub, like every control's.
+    events,
     report: errorReporter(app.log),
   });
   const exposure = metricsExposure(config);

@@ -1,13 +1,13 @@
 import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkpointPublicKeys, verify, SqliteAuditStore } from '@rampart/core/audit';
-import { KeyRing } from '@rampart/core/crypto';
+import { verify, SqliteAuditStore } from '@rampart/core/audit';
 import { securityEvent } from '@rampart/core';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createServer } from './app.js';
+import { auditPublicKeys } from './audit-trail.js';
 import { loadConfig, type ServerConfig } from './config/config.js';
 import { ServerConfigError } from './config/errors.js';
 import { developmentKek, ensureDataDir } from './data-dir.js';
@@ -63,9 +63,12 @@ describe('the server on SQLite', () => {
     server.events(securityEvent('session.revoked', 'user-1', { reason: 'test' }));
     await server.close();
     await server.close(); // idempotent
-    const ring = KeyRing.fromDocument({ active: 'kek', keys: { kek: developmentKek(config.dataDir).key.toString('base64url') } });
     const store = new SqliteAuditStore(join(config.dataDir, 'audit.db'));
-    expect(await verify(store, { publicKey: checkpointPublicKeys(ring) })).toEqual({ ok: true, entries: 1, checkpoints: 1 });
+    expect(await verify(store, { publicKey: auditPublicKeys(developmentKek(config.dataDir).key) })).toEqual({ ok: true, entries: 2, checkpoints: 1 });
+    // The refused body reached the trail through the guard chain, then the control's own event.
+    const types: string[] = [];
+    for await (const page of store.pages()) for (const row of page) types.push((JSON.parse(row.canonical) as { event: { type: string } }).event.type);
+    expect(types).toEqual(['http.body.refused', 'session.revoked']);
     await store.close();
   });
 
@@ -86,9 +89,8 @@ describe('the server on SQLite', () => {
     await first.close();
     const second = await createServer(config, { notify: () => undefined });
     await second.close();
-    const ring = KeyRing.fromDocument({ active: 'kek', keys: { kek: developmentKek(config.dataDir).key.toString('base64url') } });
     const store = new SqliteAuditStore(join(config.dataDir, 'audit.db'));
-    expect(await verify(store, { publicKey: checkpointPublicKeys(ring) })).toMatchObject({ ok: true, checkpoints: 2 });
+    expect(await verify(store, { publicKey: auditPublicKeys(developmentKek(config.dataDir).key) })).toMatchObject({ ok: true, checkpoints: 2 });
     await store.close();
     const db = new Database(join(config.dataDir, 'rampart.db'));
     db.prepare("INSERT INTO rampart_migrations (name, timestamp) VALUES ('9999_from_the_future', '2030-01-01T00:00:00.000Z')").run();
