@@ -11,6 +11,7 @@ import type { SignedTreeHead } from './checkpoint.js';
 import { AuditError } from './errors.js';
 import { fromHex, HASH_LENGTH, toHex } from './hash.js';
 import { AUDIT_PAGE_SIZE, type AuditRow, type AuditStore, type AuditTail } from './store.js';
+import { storedInteger, storedText } from './stored.js';
 
 /** Options for {@link JsonlAuditStore.open}. */
 export interface JsonlAuditStoreOptions {
@@ -91,9 +92,6 @@ function rowOf(line: Buffer, seq: number): AuditRow {
   return { seq, at: atOf(canonical), canonical, leafHash: hashes.leaf, chainHash: hashes.chain };
 }
 
-// Checkpoint lines are edited by attackers too: coerce, so a wrong type fails verifyTreeHead instead of crashing.
-const text = (value: unknown): string => (typeof value === 'string' ? value : '');
-const integer = (value: unknown): number => (typeof value === 'number' && Number.isSafeInteger(value) ? value : Number.NaN);
 
 function headOf(line: Buffer): SignedTreeHead {
   let record: Record<string, unknown> = {};
@@ -104,12 +102,12 @@ function headOf(line: Buffer): SignedTreeHead {
     // Not JSON: every field reads as missing.
   }
   return {
-    treeSize: integer(record.treeSize),
-    rootHash: text(record.rootHash),
-    chainHash: text(record.chainHash),
-    at: text(record.at),
-    keyId: text(record.keyId),
-    signature: text(record.signature),
+    treeSize: storedInteger(record.treeSize),
+    rootHash: storedText(record.rootHash),
+    chainHash: storedText(record.chainHash),
+    at: storedText(record.at),
+    keyId: storedText(record.keyId),
+    signature: storedText(record.signature),
   };
 }
 
@@ -250,7 +248,7 @@ async function readHolder(path: string): Promise<LockHolder | undefined> {
   }
   try {
     const value = JSON.parse(content) as Record<string, unknown>;
-    return { pid: integer(value.pid), host: text(value.host), boot: text(value.boot) };
+    return { pid: storedInteger(value.pid), host: storedText(value.host), boot: storedText(value.boot) };
   } catch {
     return { pid: Number.NaN, host: '', boot: '' };
   }

@@ -8,6 +8,7 @@ import { sql } from '../safe/sql/sql.js';
 import type { SignedTreeHead } from './checkpoint.js';
 import { AuditError } from './errors.js';
 import { AUDIT_PAGE_SIZE, type AuditPrune, type AuditRow, type AuditStore, type AuditTail } from './store.js';
+import { storedBytes, storedInteger, storedText } from './stored.js';
 
 /** A connection checked out of the pool (`pg.PoolClient`). */
 export interface PgPoolClientLike extends PgQueryable {
@@ -30,26 +31,13 @@ export interface PostgresAuditStoreOptions {
 const COLUMNS_PER_ROW = 5;
 const ROWS_PER_STATEMENT = Math.floor(MAX_PARAMETERS.postgres / COLUMNS_PER_ROW);
 
-// Rows come from a database an attacker may have edited: coerce types so a wrong type reads as a mismatch, never a crash.
-const bytes = (value: unknown): Uint8Array => (value instanceof Uint8Array ? value : new Uint8Array(0));
-const text = (value: unknown): string => (typeof value === 'string' ? value : '');
-/** int8 arrives as a decimal string from `pg`. */
-function integer(value: unknown): number {
-  if (typeof value === 'number') return Number.isSafeInteger(value) ? value : Number.NaN;
-  if (typeof value === 'string' && /^-?\d{1,16}$/.test(value)) {
-    const n = Number(value);
-    return Number.isSafeInteger(n) ? n : Number.NaN;
-  }
-  return Number.NaN;
-}
-
 function toRow(record: SqlRow): AuditRow {
-  const row = { seq: integer(record.seq), at: text(record.at), canonical: text(record.canonical), leafHash: bytes(record.leaf_hash), chainHash: bytes(record.chain_hash) };
-  return record.pruned_by === null || record.pruned_by === undefined ? row : { ...row, prunedBy: integer(record.pruned_by) };
+  const row = { seq: storedInteger(record.seq), at: storedText(record.at), canonical: storedText(record.canonical), leafHash: storedBytes(record.leaf_hash), chainHash: storedBytes(record.chain_hash) };
+  return record.pruned_by === null || record.pruned_by === undefined ? row : { ...row, prunedBy: storedInteger(record.pruned_by) };
 }
 
 function toHead(r: SqlRow): SignedTreeHead {
-  return { treeSize: integer(r.tree_size), rootHash: text(r.root_hash), chainHash: text(r.chain_hash), at: text(r.at), keyId: text(r.key_id), signature: text(r.signature) };
+  return { treeSize: storedInteger(r.tree_size), rootHash: storedText(r.root_hash), chainHash: storedText(r.chain_hash), at: storedText(r.at), keyId: storedText(r.key_id), signature: storedText(r.signature) };
 }
 
 /**
@@ -139,7 +127,7 @@ export class PostgresAuditStore implements AuditStore {
     const { rows } = await pgQuery(this.#pool, sql`SELECT COUNT(*)::text AS c, MAX(seq)::text AS m FROM ${this.#entries}`);
     const summary = rows[0] ?? {};
     const last = (await pgQuery(this.#pool, sql`SELECT * FROM ${this.#entries} ORDER BY seq DESC LIMIT 1`)).rows[0];
-    return { count: integer(summary.c), nextSeq: summary.m === null || summary.m === undefined ? 0 : integer(summary.m) + 1, last: last === undefined ? undefined : toRow(last) };
+    return { count: storedInteger(summary.c), nextSeq: summary.m === null || summary.m === undefined ? 0 : storedInteger(summary.m) + 1, last: last === undefined ? undefined : toRow(last) };
   }
 
   #inserts(rows: readonly AuditRow[]): SqlFragment[] {
@@ -197,14 +185,14 @@ export class PostgresAuditStore implements AuditStore {
     while (records.length > 0) {
       yield records.map(toRow);
       if (records.length < AUDIT_PAGE_SIZE) return;
-      const cursor = text((records.at(-1) as SqlRow).seq);
+      const cursor = storedText((records.at(-1) as SqlRow).seq);
       records = (await pgQuery(this.#pool, sql`SELECT * FROM ${this.#entries} WHERE seq > ${cursor}::bigint ORDER BY seq LIMIT ${AUDIT_PAGE_SIZE}`)).rows;
     }
   }
 
   async leafHashes(start: number, end: number): Promise<Uint8Array[]> {
     const { rows } = await pgQuery(this.#pool, sql`SELECT leaf_hash FROM ${this.#entries} WHERE seq >= ${start} AND seq < ${end} ORDER BY seq`);
-    return rows.map((record) => bytes(record.leaf_hash));
+    return rows.map((record) => storedBytes(record.leaf_hash));
   }
 
   async addCheckpoint(head: SignedTreeHead): Promise<void> {

@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import type { SignedTreeHead } from './checkpoint.js';
 import { AUDIT_PAGE_SIZE, type AuditPrune, type AuditRow, type AuditStore, type AuditTail } from './store.js';
+import { storedBytes, storedInteger, storedText } from './stored.js';
 
 interface EntryRecord {
   seq: unknown;
@@ -40,14 +41,10 @@ CREATE TABLE IF NOT EXISTS audit_checkpoints (
 CREATE INDEX IF NOT EXISTS audit_checkpoints_size ON audit_checkpoints (tree_size);
 `;
 
-// Rows come from a database an attacker may have edited: coerce types so a wrong type reads as a mismatch, never a crash.
-const bytes = (value: unknown): Uint8Array => (value instanceof Uint8Array ? value : new Uint8Array(0));
-const text = (value: unknown): string => (typeof value === 'string' ? value : '');
-const integer = (value: unknown): number => (typeof value === 'number' && Number.isSafeInteger(value) ? value : typeof value === 'bigint' ? Number(value) : Number.NaN);
 
 function makeRow(seq: unknown, at: unknown, canonical: unknown, leaf: unknown, chain: unknown, prunedBy: unknown): AuditRow {
-  const base = { seq: integer(seq), at: text(at), canonical: text(canonical), leafHash: bytes(leaf), chainHash: bytes(chain) };
-  return prunedBy === null || prunedBy === undefined ? base : { ...base, prunedBy: integer(prunedBy) };
+  const base = { seq: storedInteger(seq), at: storedText(at), canonical: storedText(canonical), leafHash: storedBytes(leaf), chainHash: storedBytes(chain) };
+  return prunedBy === null || prunedBy === undefined ? base : { ...base, prunedBy: storedInteger(prunedBy) };
 }
 
 function toRow(record: EntryRecord): AuditRow {
@@ -62,7 +59,7 @@ function rawToRow(record: RawEntry): AuditRow {
 }
 
 function toHead(r: CheckpointRecord): SignedTreeHead {
-  return { treeSize: integer(r.tree_size), rootHash: text(r.root_hash), chainHash: text(r.chain_hash), at: text(r.at), keyId: text(r.key_id), signature: text(r.signature) };
+  return { treeSize: storedInteger(r.tree_size), rootHash: storedText(r.root_hash), chainHash: storedText(r.chain_hash), at: storedText(r.at), keyId: storedText(r.key_id), signature: storedText(r.signature) };
 }
 
 /** Rows per multi-row INSERT (5 parameters each, far below SQLite's limit): one native call binds a chunk. */
@@ -142,7 +139,7 @@ export class SqliteAuditStore implements AuditStore {
     return settle(() => {
       const { c, m } = this.#db.prepare('SELECT COUNT(*) AS c, MAX(seq) AS m FROM audit_entries').get() as { c: unknown; m: unknown };
       const record = this.#db.prepare('SELECT * FROM audit_entries ORDER BY seq DESC LIMIT 1').get() as EntryRecord | undefined;
-      return { count: integer(c), nextSeq: m === null ? 0 : integer(m) + 1, last: record === undefined ? undefined : toRow(record) };
+      return { count: storedInteger(c), nextSeq: m === null ? 0 : storedInteger(m) + 1, last: record === undefined ? undefined : toRow(record) };
     });
   }
   append(rows: readonly AuditRow[]): Promise<void> {
@@ -173,7 +170,7 @@ export class SqliteAuditStore implements AuditStore {
   leafHashes(start: number, end: number): Promise<Uint8Array[]> {
     return settle(() => {
       const records = this.#db.prepare('SELECT leaf_hash FROM audit_entries WHERE seq >= ? AND seq < ? ORDER BY seq').all(start, end) as { leaf_hash: unknown }[];
-      return records.map((record) => bytes(record.leaf_hash));
+      return records.map((record) => storedBytes(record.leaf_hash));
     });
   }
   addCheckpoint(head: SignedTreeHead): Promise<void> {

@@ -208,3 +208,15 @@ describe.skipIf(pool === undefined)('PostgresAuditStore specifics (needs RAMPART
     }
   });
 });
+
+describe('values read back from a tampered store', () => {
+  it('coerce to what fails verification, never to a guess', async () => {
+    const { storedBytes, storedInteger, storedText } = await import('./stored.js');
+    expect(storedInteger(5)).toBe(5);
+    expect(storedInteger(5n)).toBe(5);
+    expect(storedInteger('-12')).toBe(-12);
+    for (const bad of [1.5, 2 ** 53, 2n ** 60n, '9007199254740993', '1e3', ' 7', null, undefined, {}]) expect(storedInteger(bad)).toBeNaN();
+    expect(storedText(7)).toBe('');
+    expect(storedBytes('00'.repeat(32))).toHaveLength(0);
+  });
+});
