@@ -1,16 +1,21 @@
 import { join } from 'node:path';
 import { AuditLog, createSecurityEventHub, type SecurityEventHub } from '@rampart/core/audit';
-import { auditSigner, openAuditStore } from './audit-trail.js';
-import { bodyLimits, securityHeaders } from '@rampart/core/http';
+import { auditSigner, openAuditStore, serverKeyRing } from './audit-trail.js';
+import { bodyLimits, csrf, securityHeaders } from '@rampart/core/http';
+import { createSessionManager, type SessionManager } from '@rampart/core/session';
+import { registerAuthentication, type Authenticator } from './auth/authenticate.js';
+import { browserRequest, csrfRoute } from './auth/csrf.js';
+import { SESSION_COOKIE, sessionAuthenticator } from './auth/session-cookie.js';
 import { rampart } from '@rampart/fastify';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { ServerConfig } from './config/config.js';
 import { developmentKek } from './data-dir.js';
 import { openDatabase, type ServerDatabase } from './db/database.js';
 import { migrateToLatest } from './db/migrations.js';
-import { fileMailSender, registerAccountRoutes, type AccountsModule } from './accounts/index.js';
+import { fileMailSender, registerAccountRoutes, type AccountsModule, type MailSender } from './accounts/index.js';
 import { SqlRefreshTokenStore, SqlSessionStore } from './stores/index.js';
-import { createPasswordHasher } from '@rampart/core/password';
+import { createPasswordHasher, type PasswordHasher } from '@rampart/core/password';
+import { systemClock, type Clock, type SecurityEvent, type SecurityEventSink } from '@rampart/core';
 import { errorReporter, logRequests, serverLoggerOptions, type LogDestination } from './ops/logging.js';
 import { countRequests, METRICS_PATH, metricsExposure, serveMetricsOnMainPort, ServerMetrics, startMetricsListener, type MetricsListener } from './ops/metrics.js';
 import { rememberRefusedCorrelationIds, requestIdFor } from './ops/request-facts.js';
@@ -22,6 +27,10 @@ export interface RampartServer {
   readonly app: FastifyInstance;
   readonly database: ServerDatabase;
   readonly audit: AuditLog;
+  /** Browser sessions (the `__Host-rampart_session` cookie). */
+  readonly sessions: SessionManager;
+  /** The origin browsers must send on unsafe requests (CSRF), derived from `publicUrl`. */
+  readonly origin: string;
   readonly events: SecurityEventHub;
   /** The Prometheus registry the server reports into (served at /metrics: see `metricsExposure`). */
   readonly metrics: ServerMetrics;
@@ -47,6 +56,14 @@ export interface CreateServerOptions {
   readonly notify?: (notice: ServerNotice) => void;
   /** Where JSON log lines go instead of stdout (tests capture them here). */
   readonly logDestination?: LogDestination;
+  /** The password hasher. Default: Argon2id at core's OWASP parameters, with the bulkhead, reporting to the hub. */
+  readonly hasher?: PasswordHasher;
+  /** The clock every module stamps with. Default: the system clock (tests pass a `ManualClock`). */
+  readonly clock?: Clock;
+  /** Sees every security event as it is emitted, before the hub commits it (tests, embeddings). Must not throw. */
+  readonly observeEvents?: (event: SecurityEvent) => void;
+  /** The mail transport. Default: the development mailbox file, or the log sender in production. */
+  readonly mail?: MailSender;
 }
 
 // Answered every few seconds by load balancers, orchestrators and Prometheus: logged at debug when they succeed.
@@ -73,7 +90,16 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
     throw error;
   }
   const audit = await AuditLog.open({ store: await openAuditStore(config, database.pool), signer: auditSigner(kek) });
-  const events = createSecurityEventHub({ log: audit, detectors: {} });
+  const hub = createSecurityEventHub({ log: audit, detectors: {} });
+  const observe = options.observeEvents;
+  // Every module reports here: the hub (log, detectors), and the observer a test or an embedding passes.
+  const events: SecurityEventSink =
+    observe === undefined
+      ? hub
+      : (event) => {
+          observe(event);
+          hub(event);
+        };
 
   const app = Fastify({
     logger: serverLoggerOptions(config.log.level, options.logDestination),
@@ -84,11 +110,31 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
     trustProxy: false,
   });
   const metrics = new ServerMetrics();
+  const ring = serverKeyRing(kek);
+  const publicUrl = config.publicUrl ?? `http://${config.listen.host}:${config.listen.port}`;
+  const origin = new URL(publicUrl).origin;
+  const sessionStore = new SqlSessionStore(database);
+  const clock = options.clock ?? systemClock;
+  const hasher = options.hasher ?? createPasswordHasher({ events });
+  const sessions = createSessionManager({ store: sessionStore, events, clock });
   rememberRefusedCorrelationIds(app);
   logRequests(app, PROBE_ROUTES);
   countRequests(app, metrics);
   await app.register(rampart, {
-    guards: [securityHeaders({ preset: 'api' }), bodyLimits({ maxBytes: 64 * 1024 })],
+    guards: [
+      securityHeaders({ preset: 'api' }),
+      bodyLimits({ maxBytes: 64 * 1024 }),
+      // Every unsafe request a browser sends (it carries cookies, an Origin or Fetch Metadata) must come from the
+      // server's own origin with a token bound to its session; see auth/csrf.ts for the requests that are not checked.
+      csrf({
+        ring,
+        allowedOrigins: [origin],
+        sessionBinding: (request) => request.cookies.get(SESSION_COOKIE),
+        cookieAuthenticated: browserRequest,
+        verifyFormFieldAfterBodyParsing: true,
+        events,
+      }),
+    ],
     // The guards' refusals (oversized bodies, …) are security events: into the hub, like every control's.
     events,
     report: errorReporter(app.log),
@@ -108,23 +154,26 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
 
   // Accounts: registration with email verification and password reset. A completed reset ends every session and
   // refresh-token family of the account (a stolen session must not outlive the password it was opened with).
-  const sessions = new SqlSessionStore(database);
+  const authenticators: Authenticator[] = [sessionAuthenticator(sessions)];
+  registerAuthentication(app, authenticators);
+  csrfRoute(app);
   const refreshTokens = new SqlRefreshTokenStore(database);
   const accounts = registerAccountRoutes(app, {
     db: database.db,
-    hasher: createPasswordHasher({ events }),
+    hasher,
     events,
+    clock,
     production: config.env === 'production',
-    publicUrl: config.publicUrl ?? `http://${config.listen.host}:${config.listen.port}`,
+    publicUrl,
     // Development: mail lands in <dataDir>/mailbox.jsonl (0600). Production: no transport exists yet, so the log sender
     // records that a mail was due (kind and id only) and the links are not delivered — see the README.
-    ...(config.env === 'production' ? {} : { mail: fileMailSender(join(config.dataDir, 'mailbox.jsonl')) }),
+    ...(options.mail !== undefined ? { mail: options.mail } : config.env === 'production' ? {} : { mail: fileMailSender(join(config.dataDir, 'mailbox.jsonl')) }),
     log: (line) => {
       app.log.info(line);
     },
     onPasswordReset: async (userId) => {
-      const at = Date.now();
-      await sessions.revokeUser(userId, at);
+      const at = clock.now();
+      await sessions.revokeAll(userId);
       await refreshTokens.revokeSubject(userId, at, 'logout_everywhere');
     },
   });
@@ -156,7 +205,7 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
       } finally {
         clearTimeout(timer);
         // The hub commits what is pending and the log signs its final checkpoint before the database goes.
-        await events.close();
+        await hub.close();
         await database.close();
       }
     })());
@@ -166,7 +215,9 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
     app,
     database,
     audit,
-    events,
+    sessions,
+    origin,
+    events: hub,
     metrics,
     listen,
     metricsUrl: () => metricsListener?.url,

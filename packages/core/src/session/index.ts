@@ -4,6 +4,7 @@ export {
   createSessionManager,
   type ListedSession,
   type ListOptions,
+  type LoginOptions,
   type RevokeAllOptions,
   type RotateOptions,
   type SessionManager,

@@ -130,6 +130,20 @@ describe('attack: session fixation', () => {
     expect(await sessions.rotate('junk')).toEqual({ ok: false, reason: 'malformed' });
   });
 
+  it('login and rotate set authentication facts with the new id only: the old id never shows them', async () => {
+    const sessions = manager();
+    const anonymous = await sessions.create({ cart: [1] });
+    const signedIn = value(await sessions.login(anonymous.id, 'u', { data: { authTime: 1, amr: ['pwd'] } }));
+    expect(signedIn.session.data).toEqual({ cart: [1], authTime: 1, amr: ['pwd'] });
+    const steppedUp = value(await sessions.rotate(signedIn.id, { privilegeChanged: true, data: { mfaAt: 2, amr: ['pwd', 'otp'] } }));
+    expect(steppedUp.session.data).toEqual({ cart: [1], authTime: 1, amr: ['pwd', 'otp'], mfaAt: 2 });
+    expect(await sessions.validate(signedIn.id)).toEqual({ ok: false, reason: 'revoked' });
+    // Facts given at login replace what a planted anonymous session claimed about the authentication.
+    const planted = await sessions.create({ mfaAt: 99 });
+    expect(value(await sessions.login(planted.id, 'v', { data: { mfaAt: 0 } })).session.data).toEqual({ mfaAt: 0 });
+    await expect(sessions.login(undefined, 'w', { data: { big: 'x'.repeat(5000) } })).rejects.toMatchObject({ code: 'SESSION_DATA_INVALID' });
+  });
+
   it('attack: a thief and the victim rotating the same id at once never both get a live session', async () => {
     const sessions = manager();
     const { id } = value(await sessions.login(undefined, 'u'));

@@ -35,6 +35,20 @@ export interface RotateOptions {
   readonly userId?: string;
   /** Marks the rotation as caused by a privilege change (role granted, MFA step-up) in the emitted event. */
   readonly privilegeChanged?: boolean;
+  /**
+   * Members to set in the new session's data (merged over what the session carries), written in the same atomic step
+   * as the new id: a step-up's `mfaAt`, say, can never be seen on the old id.
+   */
+  readonly data?: SessionData;
+}
+
+/** Options of {@link SessionManager.login}. */
+export interface LoginOptions {
+  /**
+   * Members to set in the new session's data (merged over what an anonymous session carries): the facts of the
+   * authentication (time, methods), stored with the id that proves them.
+   */
+  readonly data?: SessionData;
 }
 
 export interface RevokeAllOptions {
@@ -64,7 +78,7 @@ export interface SessionManager {
    * Binds a fresh session to `userId`. A live anonymous session's data is carried over; the old id, whatever it was,
    * is dead afterwards.
    */
-  login(anonymousId: unknown, userId: string): Promise<Result<IssuedSession, 'limit_reached'>>;
+  login(anonymousId: unknown, userId: string, options?: LoginOptions): Promise<Result<IssuedSession, 'limit_reached'>>;
   /** Kills one session (logout). Returns whether a live session was revoked. Never throws on a bad id. */
   revoke(id: unknown): Promise<boolean>;
   /** Kills the session with this public handle, only if it belongs to `userId`. */
@@ -228,7 +242,8 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
       const userId = rotateOptions.userId === undefined ? previous.userId : checkUserId(rotateOptions.userId);
       const switchesUser = userId !== previous.userId;
       // Only an anonymous session's data follows a login; another user's data never does.
-      const data = switchesUser && previous.userId !== undefined ? EMPTY_DATA : previous.data;
+      const carried = switchesUser && previous.userId !== undefined ? EMPTY_DATA : previous.data;
+      const data = rotateOptions.data === undefined ? carried : normalizeSessionData({ ...carried, ...rotateOptions.data }, maxDataBytes);
       // A new authentication starts a new absolute lifetime; a mere rotation must not extend the old one.
       const fresh = newRecord(now, data, userId, switchesUser ? undefined : previous.absoluteExpiresAt);
       const reason = switchesUser ? 'login' : rotateOptions.privilegeChanged === true ? 'privilege_change' : 'rotate';
@@ -243,18 +258,20 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
       return fail(issued.reason === 'stale' ? 'revoked' : issued.reason);
     },
 
-    async login(anonymousId, userId) {
+    async login(anonymousId, userId, loginOptions = {}) {
       const user = checkUserId(userId);
+      const facts = loginOptions.data === undefined ? EMPTY_DATA : normalizeSessionData(loginOptions.data, maxDataBytes);
+      const withFacts = (carried: SessionData): SessionData => (loginOptions.data === undefined ? carried : normalizeSessionData({ ...carried, ...facts }, maxDataBytes));
       const now = clock.now();
       const loaded = anonymousId === undefined ? undefined : await load(anonymousId, now);
       const previous = loaded?.ok === true ? loaded.value : undefined;
       const data = previous !== undefined && (previous.userId === undefined || previous.userId === user) ? previous.data : EMPTY_DATA;
-      const issued = await issue(now, newRecord(now, data, user), previous, 'login');
+      const issued = await issue(now, newRecord(now, withFacts(data), user), previous, 'login');
       if (issued.ok) return issued;
       if (issued.reason === 'limit_reached') return fail(issued.reason);
       // Stale: a concurrent login (a double-submitted form) already rotated the anonymous session away. The credentials
       // were verified, so issue a fresh session; the old id stays dead and its data went to the winning login.
-      const retried = await issue(now, newRecord(now, EMPTY_DATA, user), undefined, 'login');
+      const retried = await issue(now, newRecord(now, facts, user), undefined, 'login');
       return retried.ok ? retried : fail('limit_reached');
     },
 

@@ -1,0 +1,86 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { requireIdentity, requireStepUp } from './guards.js';
+import { SESSION_COOKIE } from './session-cookie.js';
+import { apiRequest, BrowserClient, browserSignedInAs } from '../testing/browser-client.fixtures.js';
+import { SERVER_BACKENDS, startTestServer, type TestServer } from '../testing/server.fixtures.js';
+import { createVerifiedUser } from '../testing/users.fixtures.js';
+
+describe.each(SERVER_BACKENDS)('authentication kernel on $name', ({ backend, skip }) => {
+  let t: TestServer;
+  let userId: string;
+  beforeAll(async () => {
+    if (skip) return;
+    t = await startTestServer({ backend });
+    // Test-only routes, declared before the server listens, to observe what the kernel decided.
+    userId = await createVerifiedUser(t, 'kernel@example.test');
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it.skipIf(skip)('a session cookie is an identity; a dead session is a 401 that clears the cookie', async () => {
+    const browser = await browserSignedInAs(t, userId);
+    const csrf = await browser.request('GET', '/v1/csrf');
+    expect(csrf.status).toBe(200);
+    expect(typeof (csrf.body as { token: unknown }).token).toBe('string');
+    const id = browser.sessionId ?? '';
+    expect(await t.server.sessions.revoke(id)).toBe(true);
+    const after = await browser.request('GET', '/v1/csrf');
+    expect(after.status).toBe(401);
+    expect(after.headers.get('content-type')).toContain('application/problem+json');
+    expect((after.body as { code: string }).code).toBe('auth.session_invalid');
+    expect(after.headers.getSetCookie().some((c) => c.startsWith(`${SESSION_COOKIE}=;`))).toBe(true);
+    expect(browser.sessionId).toBeUndefined();
+  });
+
+  it.skipIf(skip)('attack: a forged session id is refused, never treated as anonymous', async () => {
+    const forged = await apiRequest(t.url, 'GET', '/v1/csrf', { headers: { cookie: `${SESSION_COOKIE}=${'A'.repeat(43)}` } });
+    expect(forged.status).toBe(401);
+  });
+
+  it.skipIf(skip)('attack: CSRF — a cookie-carrying POST from another origin, without the token, or with another session\'s token is refused', async () => {
+    const victim = await browserSignedInAs(t, userId);
+    const attacker = await browserSignedInAs(t, userId);
+    const attackerToken = await attacker.csrfToken();
+    // Registration stands in for any unsafe route: the guard runs before the handler.
+    const body = { json: { email: 'x@example.test', password: 'violet kettle marching under cobalt rain' } };
+    const crossSite = await victim.request('POST', '/v1/accounts', { ...body, headers: { origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' } });
+    expect(crossSite.status).toBe(403);
+    expect((crossSite.body as { code: string }).code).toBe('csrf.cross_site');
+    const noToken = await victim.request('POST', '/v1/accounts', { ...body, withoutCsrfToken: true });
+    expect(noToken.status).toBe(403);
+    const foreignToken = await victim.request('POST', '/v1/accounts', { ...body, headers: { 'x-csrf-token': attackerToken } });
+    expect(foreignToken.status).toBe(403);
+    const ok = await victim.request('POST', '/v1/accounts', body);
+    expect(ok.status).toBe(202);
+  });
+
+  it.skipIf(skip)('a program without cookies or browser headers is not asked for a CSRF token', async () => {
+    const response = await apiRequest(t.url, 'POST', '/v1/password/reset', { json: { email: 'nobody@example.test' } });
+    expect(response.status).toBe(202);
+  });
+});
+
+describe('guards', () => {
+  const request = (identity: unknown) => ({ identity }) as Parameters<typeof requireIdentity>[0];
+  const now = Date.UTC(2026, 2, 1);
+  const clock = { now: () => now };
+  it('requireIdentity: 401 without identity, 403 for a credential the route does not take', () => {
+    expect(() => requireIdentity(request(undefined))).toThrow(expect.objectContaining({ problem: expect.objectContaining({ status: 401 }) }));
+    const key = { userId: 'u', source: 'api_key', amr: [], authTime: 0 };
+    expect(() => requireIdentity(request(key), ['session'])).toThrow(expect.objectContaining({ problem: expect.objectContaining({ status: 403 }) }));
+    expect(requireIdentity(request(key), ['api_key'])).toBe(key);
+  });
+  it('requireStepUp: only a recent full authentication passes; API keys and future stamps never do', () => {
+    const fresh = { userId: 'u', source: 'session', amr: ['pwd'], authTime: now, fullyAuthenticatedAt: now - 60_000 };
+    expect(requireStepUp(request(fresh), { clock })).toBe(fresh);
+    const stale = { ...fresh, fullyAuthenticatedAt: now - 11 * 60_000 };
+    expect(() => requireStepUp(request(stale), { clock })).toThrow(expect.objectContaining({ problem: expect.objectContaining({ code: 'auth.step_up_required' }) }));
+    const none = { userId: 'u', source: 'session', amr: ['pwd'], authTime: now };
+    expect(() => requireStepUp(request(none), { clock })).toThrow(expect.objectContaining({ problem: expect.objectContaining({ status: 403 }) }));
+    const future = { ...fresh, fullyAuthenticatedAt: now + 3_600_000 };
+    expect(() => requireStepUp(request(future), { clock })).toThrow(expect.objectContaining({ problem: expect.objectContaining({ status: 403 }) }));
+    const key = { ...fresh, source: 'api_key' };
+    expect(() => requireStepUp(request(key), { clock })).toThrow(expect.objectContaining({ problem: expect.objectContaining({ status: 403 }) }));
+  });
+});
