@@ -6,6 +6,11 @@ import { createSessionManager, type SessionManager } from '@rampart/core/session
 import { registerAuthentication, type Authenticator } from './auth/authenticate.js';
 import { browserRequest, csrfRoute } from './auth/csrf.js';
 import { SESSION_COOKIE, sessionAuthenticator } from './auth/session-cookie.js';
+import { createAuthzModule } from './authz/index.js';
+import type { ServerContext } from './context.js';
+import { createLoginModule } from './login/index.js';
+import { createMfaModule } from './mfa/index.js';
+import { createTokenModule } from './tokens/index.js';
 import { rampart } from '@rampart/fastify';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { ServerConfig } from './config/config.js';
@@ -19,6 +24,15 @@ import { systemClock, type Clock, type SecurityEvent, type SecurityEventSink } f
 import { errorReporter, logRequests, serverLoggerOptions, type LogDestination } from './ops/logging.js';
 import { countRequests, METRICS_PATH, metricsExposure, serveMetricsOnMainPort, ServerMetrics, startMetricsListener, type MetricsListener } from './ops/metrics.js';
 import { rememberRefusedCorrelationIds, requestIdFor } from './ops/request-facts.js';
+
+/**
+ * Development's public URL when none is configured: the listen address, with a wildcard address (`0.0.0.0`, `::`)
+ * replaced by loopback — a browser cannot be at the wildcard address, and its origin is what the CSRF guard admits.
+ */
+function defaultPublicUrl(listen: ServerConfig['listen']): string {
+  const host = listen.host === '0.0.0.0' || listen.host === '::' ? '127.0.0.1' : listen.host.includes(':') ? `[${listen.host}]` : listen.host;
+  return `http://${host}:${listen.port}`;
+}
 
 /** A running (or ready to run) server. */
 export interface RampartServer {
@@ -111,7 +125,7 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
   });
   const metrics = new ServerMetrics();
   const ring = serverKeyRing(kek);
-  const publicUrl = config.publicUrl ?? `http://${config.listen.host}:${config.listen.port}`;
+  const publicUrl = config.publicUrl ?? defaultPublicUrl(config.listen);
   const origin = new URL(publicUrl).origin;
   const sessionStore = new SqlSessionStore(database);
   const clock = options.clock ?? systemClock;
@@ -154,9 +168,30 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
 
   // Accounts: registration with email verification and password reset. A completed reset ends every session and
   // refresh-token family of the account (a stolen session must not outlive the password it was opened with).
-  const authenticators: Authenticator[] = [sessionAuthenticator(sessions)];
+  const context: ServerContext = {
+    app,
+    config,
+    database,
+    db: database.db,
+    events,
+    clock,
+    kek,
+    ring,
+    hasher,
+    sessions,
+    publicUrl: publicUrl.replace(/\/+$/, ''),
+    origin,
+    production: config.env === 'production',
+  };
+  // The modules: each registers its routes and hands the others what they need through the contracts in auth/.
+  const authz = await createAuthzModule(context);
+  const tokens = await createTokenModule(context);
+  const mfa = await createMfaModule(context);
+  const authenticators: Authenticator[] = [sessionAuthenticator(sessions), tokens.authenticator, authz.authenticator];
   registerAuthentication(app, authenticators);
   csrfRoute(app);
+  const login = await createLoginModule(context, { factors: mfa.factors, tokens: tokens.issuer });
+  mfa.registerPasskeyLogin(login.flow);
   const refreshTokens = new SqlRefreshTokenStore(database);
   const accounts = registerAccountRoutes(app, {
     db: database.db,
@@ -175,6 +210,7 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
       const at = clock.now();
       await sessions.revokeAll(userId);
       await refreshTokens.revokeSubject(userId, at, 'logout_everywhere');
+      await tokens.issuer.revokeUser(userId, 'password_changed');
     },
   });
   // Fastify's default 404 body repeats the raw URL, query string included: answer with a problem that repeats nothing.

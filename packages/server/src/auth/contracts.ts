@@ -1,3 +1,4 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AuthMethod } from './identity.js';
 
 /*
@@ -60,4 +61,34 @@ export interface SecondFactors {
 /** Whether an enrolled-factor set makes a second factor mandatory at login. */
 export function requiresSecondFactor(factors: EnrolledFactors): boolean {
   return factors.totp || factors.passkeys > 0;
+}
+
+/** A login whose first factor passed and whose second is awaited (`POST /v1/login` answered `mfa_required`). */
+export interface PendingLogin {
+  readonly userId: string;
+  readonly amr: readonly AuthMethod[];
+  readonly authTime: number;
+  readonly delivery: LoginDelivery;
+}
+
+/**
+ * The login flow's seam for second-factor and passkey routes (implemented by the login module): they verify their
+ * factor, then hand over here; the flow alone creates sessions and tokens.
+ */
+export interface LoginFlow {
+  /**
+   * The pending login `loginToken` names, counting one attempt against it; `undefined` when the token is unknown,
+   * expired, already used or out of attempts (every case looks the same to the client).
+   */
+  attempt(loginToken: string): Promise<PendingLogin | undefined>;
+  /**
+   * Finishes the pending login after its second factor (`method`) verified: spends the token (exactly once, even under
+   * concurrent use), then answers `reply` with the session cookie or the tokens.
+   */
+  completeSecondFactor(request: FastifyRequest, reply: FastifyReply, loginToken: string, method: AuthMethod): Promise<FastifyReply>;
+  /**
+   * Finishes a login proved by one phishing-resistant factor alone — a passkey with user verification (`amr`
+   * `['hwk' | 'swk', 'user', 'mfa']`) — and answers `reply` with the session cookie or the tokens.
+   */
+  completeWithoutPassword(request: FastifyRequest, reply: FastifyReply, facts: LoginFacts, delivery: LoginDelivery): Promise<FastifyReply>;
 }

@@ -1,4 +1,8 @@
 import type { ColumnType, Generated } from 'kysely';
+import type { AuthzTables } from '../authz/schema.js';
+import type { LoginTables } from '../login/schema.js';
+import type { MfaTables } from '../mfa/schema.js';
+import type { TokenTables } from '../tokens/schema.js';
 
 /*
  * Tables the server's Kysely queries see, one interface per area so areas evolve in their own files; the migrations
@@ -143,4 +147,4 @@ export interface CoreStoreTables {
 }
 
 /** Every table (an intersection: each area adds its interface here). */
-export type RampartDatabase = MetaTables & AccountTables & CoreStoreTables;
+export type RampartDatabase = MetaTables & AccountTables & CoreStoreTables & LoginTables & TokenTables & MfaTables & AuthzTables;

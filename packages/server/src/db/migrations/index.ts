@@ -2,6 +2,10 @@ import type { Migration } from 'kysely';
 import { meta } from './0001_meta.js';
 import { coreStores } from './0002_core_stores.js';
 import { accounts } from './0003_accounts.js';
+import { loginTables } from './0004_login.js';
+import { tokensTables } from './0005_tokens.js';
+import { mfaTables } from './0006_mfa.js';
+import { authzTables } from './0007_authz.js';
 
 /*
  * Versioned migrations, in code (no files to lose from an image), applied in name order inside Kysely's migration
@@ -12,4 +16,8 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001_meta': meta,
   '0002_core_stores': coreStores,
   '0003_accounts': accounts,
+  '0004_login': loginTables,
+  '0005_tokens': tokensTables,
+  '0006_mfa': mfaTables,
+  '0007_authz': authzTables,
 };
