@@ -5,12 +5,13 @@ import { bodyLimits, csrf, securityHeaders } from '@rampart/core/http';
 import { createSessionManager, type SessionManager } from '@rampart/core/session';
 import { registerAuthentication, type Authenticator } from './auth/authenticate.js';
 import { browserRequest, csrfRoute } from './auth/csrf.js';
+import { identityRoute } from './auth/identity-route.js';
 import { SESSION_COOKIE, sessionAuthenticator } from './auth/session-cookie.js';
-import { createAuthzModule } from './authz/index.js';
+import { createAuthzModule, type AuthzModule } from './authz/index.js';
 import type { ServerContext } from './context.js';
-import { createLoginModule } from './login/index.js';
-import { createMfaModule } from './mfa/index.js';
-import { createTokenModule } from './tokens/index.js';
+import { createLoginModule, type LoginModule } from './login/index.js';
+import { createMfaModule, type MfaModule } from './mfa/index.js';
+import { createTokenModule, type TokenModule } from './tokens/index.js';
 import { rampart } from '@rampart/fastify';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { ServerConfig } from './config/config.js';
@@ -41,6 +42,8 @@ export interface RampartServer {
   readonly app: FastifyInstance;
   readonly database: ServerDatabase;
   readonly audit: AuditLog;
+  /** The modules, for the CLI, operator tooling and tests. */
+  readonly modules: { readonly authz: AuthzModule; readonly tokens: TokenModule; readonly mfa: MfaModule; readonly login: LoginModule };
   /** Browser sessions (the `__Host-rampart_session` cookie). */
   readonly sessions: SessionManager;
   /** The origin browsers must send on unsafe requests (CSRF), derived from `publicUrl`. */
@@ -190,6 +193,7 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
   const authenticators: Authenticator[] = [sessionAuthenticator(sessions), tokens.authenticator, authz.authenticator];
   registerAuthentication(app, authenticators);
   csrfRoute(app);
+  identityRoute(app);
   const login = await createLoginModule(context, { factors: mfa.factors, tokens: tokens.issuer });
   mfa.registerPasskeyLogin(login.flow);
   const refreshTokens = new SqlRefreshTokenStore(database);
@@ -251,6 +255,7 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
     app,
     database,
     audit,
+    modules: { authz, tokens, mfa, login },
     sessions,
     origin,
     events: hub,

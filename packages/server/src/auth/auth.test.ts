@@ -33,6 +33,17 @@ describe.each(SERVER_BACKENDS)('authentication kernel on $name', ({ backend, ski
     expect(browser.sessionId).toBeUndefined();
   });
 
+  it.skipIf(skip)('GET /v1/identity tells a signed-in caller who they are, and an anonymous one 401 with a challenge', async () => {
+    const browser = await browserSignedInAs(t, userId, { amr: ['pwd', 'otp', 'mfa'] });
+    const me = await browser.request('GET', '/v1/identity');
+    expect(me.status).toBe(200);
+    expect(me.body).toMatchObject({ userId, source: 'session', amr: ['pwd', 'otp', 'mfa'], scopes: null });
+    expect(me.headers.get('cache-control')).toBe('no-store');
+    const anonymous = await apiRequest(t.url, 'GET', '/v1/identity');
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.headers.get('www-authenticate')).toContain('Bearer');
+  });
+
   it.skipIf(skip)('attack: a forged session id is refused, never treated as anonymous', async () => {
     const forged = await apiRequest(t.url, 'GET', '/v1/csrf', { headers: { cookie: `${SESSION_COOKIE}=${'A'.repeat(43)}` } });
     expect(forged.status).toBe(401);
