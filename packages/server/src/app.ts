@@ -9,6 +9,7 @@ import { identityRoute } from './auth/identity-route.js';
 import { SESSION_COOKIE, sessionAuthenticator } from './auth/session-cookie.js';
 import { createAuthzModule, type AuthzModule } from './authz/index.js';
 import type { ServerContext } from './context.js';
+import { openSharedCounters, type SharedCounters } from './redis.js';
 import { createLoginModule, type LoginModule } from './login/index.js';
 import { createMfaModule, type MfaModule } from './mfa/index.js';
 import { createTokenModule, type TokenModule } from './tokens/index.js';
@@ -107,7 +108,15 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
     throw error;
   }
   const audit = await AuditLog.open({ store: await openAuditStore(config, database.pool), signer: auditSigner(kek) });
-  const hub = createSecurityEventHub({ log: audit, detectors: {} });
+  let shared: SharedCounters;
+  try {
+    shared = await openSharedCounters(config);
+  } catch (error) {
+    await audit.close();
+    await database.close();
+    throw error;
+  }
+  const hub = createSecurityEventHub({ log: audit, detectors: shared.detectorStores ?? {} });
   const observe = options.observeEvents;
   // Every module reports here: the hub (log, detectors), and the observer a test or an embedding passes.
   const events: SecurityEventSink =
@@ -163,10 +172,15 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
   app.get('/readyz', async (_request, reply) => {
     try {
       await database.ping();
-      return { status: 'ready', database: database.kind };
     } catch {
       return reply.code(503).type('application/problem+json').send({ type: 'about:blank', title: 'Not ready', status: 503, detail: 'the database does not answer' });
     }
+    try {
+      await shared.ping();
+    } catch {
+      return reply.code(503).type('application/problem+json').send({ type: 'about:blank', title: 'Not ready', status: 503, detail: 'Redis does not answer' });
+    }
+    return { status: 'ready', database: database.kind, ...(config.redisUrl === undefined ? {} : { redis: 'ok' }) };
   });
 
   // Accounts: registration with email verification and password reset. A completed reset ends every session and
@@ -185,6 +199,7 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
     publicUrl: publicUrl.replace(/\/+$/, ''),
     origin,
     production: config.env === 'production',
+    rateLimits: shared.rateLimits,
   };
   // The modules: each registers its routes and hands the others what they need through the contracts in auth/.
   const authz = await createAuthzModule(context);
@@ -210,6 +225,7 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
     log: (line) => {
       app.log.info(line);
     },
+    limits: { store: shared.rateLimits },
     onPasswordReset: async (userId) => {
       const at = clock.now();
       await sessions.revokeAll(userId);
@@ -246,6 +262,7 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
         clearTimeout(timer);
         // The hub commits what is pending and the log signs its final checkpoint before the database goes.
         await hub.close();
+        await shared.close();
         await database.close();
       }
     })());

@@ -1,6 +1,7 @@
 import type { Clock, SecurityEventSink } from '@rampart/core';
 import type { KeyRing } from '@rampart/core/crypto';
 import type { PasswordHasher } from '@rampart/core/password';
+import type { RateLimitStore } from '@rampart/core/ratelimit';
 import type { SessionManager } from '@rampart/core/session';
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
@@ -31,4 +32,9 @@ export interface ServerContext {
   /** `new URL(publicUrl).origin`: what browsers must send as `Origin`. */
   readonly origin: string;
   readonly production: boolean;
+  /**
+   * The store every rate limiter of the server counts in: Redis when configured (shared by all instances), else this
+   * process's memory. Limiters use their own key prefixes within it.
+   */
+  readonly rateLimits: RateLimitStore;
 }

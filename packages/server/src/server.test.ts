@@ -165,3 +165,31 @@ describe.skipIf(pgUrl === undefined)('the server on PostgreSQL (needs RAMPART_TE
     expect(migrations.rows.map((row: { name: string }) => row.name).sort()).toEqual(KNOWN_MIGRATIONS);
   });
 });
+
+describe('the server with Redis', () => {
+  const redisUrl = process.env.RAMPART_TEST_REDIS_URL;
+  it.skipIf(redisUrl === undefined)('reports Redis in /readyz and counts rate limits there (needs RAMPART_TEST_REDIS_URL)', async () => {
+    const prefix = `ready-${process.pid}-${Date.now().toString(36)}`;
+    const server = await createServer(settings({ RAMPART_REDIS_URL: redisUrl ?? '', RAMPART_REDIS_KEY_PREFIX: prefix }));
+    const url = await server.listen();
+    try {
+      const ready = await fetch(`${url}/readyz`);
+      expect(await ready.json()).toEqual({ status: 'ready', database: 'sqlite', redis: 'ok' });
+      const reset = await fetch(`${url}/v1/password/reset`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'someone@example.test' }) });
+      expect(reset.status).toBe(202);
+      const { Redis } = await import('ioredis');
+      const probe = new Redis(redisUrl ?? '');
+      try {
+        expect((await probe.keys(`${prefix}:rl*`)).length).toBeGreaterThan(0);
+      } finally {
+        probe.disconnect();
+      }
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('refuses to start when the configured Redis does not answer', async () => {
+    await expect(createServer(settings({ RAMPART_REDIS_URL: 'redis://127.0.0.1:1' }))).rejects.toThrow(/cannot reach Redis/);
+  });
+});

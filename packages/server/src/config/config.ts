@@ -30,6 +30,8 @@ const ConfigSchema = Type.Object(
     /** The address users reach the server at, for links in mail (verification, reset). Production requires https. */
     publicUrl: Type.Optional(Type.String({ minLength: 1, maxLength: 2048, pattern: '^https?://[^\\s/?#]+(/[^\\s?#]*)?$' })),
     redisUrl: Type.Optional(Type.String({ minLength: 1, maxLength: 4096, pattern: '^rediss?://' })),
+    /** Prefix of every Redis key this deployment writes, so several deployments can share one Redis. */
+    redisKeyPrefix: Type.String({ minLength: 1, maxLength: 48, pattern: '^[A-Za-z0-9_.-]+$' }),
     shutdownGraceMs: Type.Integer({ minimum: 0, maximum: 600_000 }),
     log: Type.Object(
       {
@@ -70,7 +72,7 @@ export interface ServerConfig extends Readonly<Omit<ConfigShape, 'listen' | 'log
 // Every issue at once: a configuration is fixed in one edit, not one error per start.
 const compiled = compile(ConfigSchema, { reportAllIssues: true });
 
-const DEFAULTS = { env: 'development', listen: { host: '127.0.0.1', port: 8080 }, dataDir: './.rampart', shutdownGraceMs: 10_000, log: { level: 'info' } } as const;
+const DEFAULTS = { env: 'development', listen: { host: '127.0.0.1', port: 8080 }, dataDir: './.rampart', redisKeyPrefix: 'rampart', shutdownGraceMs: 10_000, log: { level: 'info' } } as const;
 // Only applied when a metrics port is configured: the metrics listener binds to loopback unless told otherwise.
 const METRICS_DEFAULTS = { host: '127.0.0.1' } as const;
 
@@ -82,6 +84,7 @@ const ENV_SETTINGS: Readonly<Record<string, readonly string[]>> = {
   RAMPART_DATA_DIR: ['dataDir'],
   RAMPART_DATABASE_URL: ['databaseUrl'],
   RAMPART_REDIS_URL: ['redisUrl'],
+  RAMPART_REDIS_KEY_PREFIX: ['redisKeyPrefix'],
   RAMPART_PUBLIC_URL: ['publicUrl'],
   RAMPART_SHUTDOWN_GRACE_MS: ['shutdownGraceMs'],
   RAMPART_LOG_LEVEL: ['log', 'level'],

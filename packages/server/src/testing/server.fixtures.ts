@@ -22,12 +22,13 @@ export const redisUrl = process.env.RAMPART_TEST_REDIS_URL;
 export type ServerBackend = 'sqlite' | 'postgres';
 
 /**
- * The backends every end-to-end suite runs on: `describe.each(SERVER_BACKENDS)`. PostgreSQL is skipped by name
- * without RAMPART_TEST_PG_URL (`.ci/run` sets it).
+ * The backends every end-to-end suite runs on: `describe.each(SERVER_BACKENDS)`. SQLite with in-memory counters (the
+ * embedded default), and PostgreSQL with Redis (the several-instances deployment) — skipped by name without
+ * RAMPART_TEST_PG_URL and RAMPART_TEST_REDIS_URL (`.ci/run` sets both).
  */
 export const SERVER_BACKENDS: readonly { readonly name: string; readonly backend: ServerBackend; readonly skip: boolean }[] = [
   { name: 'SQLite', backend: 'sqlite', skip: false },
-  { name: 'PostgreSQL (needs RAMPART_TEST_PG_URL)', backend: 'postgres', skip: pgUrl === undefined },
+  { name: 'PostgreSQL + Redis (needs RAMPART_TEST_PG_URL and RAMPART_TEST_REDIS_URL)', backend: 'postgres', skip: pgUrl === undefined || redisUrl === undefined },
 ];
 
 export interface TestServerOptions {
@@ -92,6 +93,11 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     const withSchema = new URL(pgUrl);
     withSchema.searchParams.set('options', `-c search_path=${schema}`);
     env.RAMPART_DATABASE_URL = withSchema.toString();
+    if (redisUrl !== undefined) {
+      env.RAMPART_REDIS_URL = redisUrl;
+      // Its own key prefix: suites running at once on one Redis must not share rate-limit counters.
+      env.RAMPART_REDIS_KEY_PREFIX = `e2e-${process.pid}-${Date.now().toString(36)}-${Math.floor(performance.now() * 1000).toString(36)}`;
+    }
     dropSchema = async () => {
       await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
       await admin.end();
