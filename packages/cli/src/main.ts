@@ -10,7 +10,7 @@ import {
   ensureDataDir,
   loadConfig,
   migrateToLatest,
-  openAuditStore,
+  openAuditTrails,
   openDatabase,
   type ServerConfig,
   type ServerNotice,
@@ -99,17 +99,27 @@ async function auditVerify(io: CliIo, file: string | undefined): Promise<number>
   }
   const kek = settings.keyEncryptionKey ?? developmentKek(settings.dataDir).key;
   const pool = settings.databaseUrl === undefined ? undefined : new pg.Pool({ connectionString: settings.databaseUrl, max: 2 });
-  const store = await openAuditStore(settings, pool);
+  // Every instance's trail (one on SQLite); the command fails when any of them fails.
+  const trails = await openAuditTrails(settings, pool);
   try {
-    const result = await verify(store, { publicKey: auditPublicKeys(kek) });
-    if (result.ok) {
-      io.out(`audit trail ok: ${result.entries} entries, ${result.checkpoints} signed checkpoints`);
+    if (trails.length === 0) {
+      io.out('audit trail: none yet (no server has started on this database)');
       return 0;
     }
-    io.out(`audit trail FAILED at ${result.position}: ${result.problem} — ${result.detail}`);
-    return 1;
+    let failed = false;
+    for (const { instanceId, store } of trails) {
+      const name = trails.length === 1 && instanceId === 'main' ? 'audit trail' : `audit trail ${instanceId}`;
+      const result = await verify(store, { publicKey: auditPublicKeys(kek) });
+      if (result.ok) {
+        io.out(`${name} ok: ${result.entries} entries, ${result.checkpoints} signed checkpoints`);
+      } else {
+        failed = true;
+        io.out(`${name} FAILED at ${result.position}: ${result.problem} — ${result.detail}`);
+      }
+    }
+    return failed ? 1 : 0;
   } finally {
-    await store.close();
+    for (const { store } of trails) await store.close();
     await pool?.end();
   }
 }

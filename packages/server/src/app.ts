@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { AuditLog, createSecurityEventHub, type SecurityEventHub } from '@rampart/core/audit';
 import { auditSigner, openAuditStore, serverKeyRing } from './audit-trail.js';
-import { bodyLimits, csrf, securityHeaders } from '@rampart/core/http';
+import { bodyLimits, csrf, securityHeaders, trustedProxies, untrustedForwardingMonitor } from '@rampart/core/http';
 import { createSessionManager, type SessionManager } from '@rampart/core/session';
 import { registerAuthentication, type Authenticator } from './auth/authenticate.js';
 import { browserRequest, csrfRoute } from './auth/csrf.js';
@@ -146,8 +146,13 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
   rememberRefusedCorrelationIds(app);
   logRequests(app, PROBE_ROUTES);
   countRequests(app, metrics);
+  // Behind a load balancer the peer is the balancer: forwarding headers are believed from the configured proxies only
+  // (rate limits, audit events and `secure` then see the real client), and reported when anyone else sends them.
+  const proxies = config.trustedProxies.length === 0 ? undefined : trustedProxies({ cidrs: config.trustedProxies, trustProto: true, events });
   await app.register(rampart, {
+    ...(proxies === undefined ? {} : { clientAddress: proxies }),
     guards: [
+      untrustedForwardingMonitor(proxies),
       securityHeaders({ preset: 'api' }),
       bodyLimits({ maxBytes: 64 * 1024 }),
       // Every unsafe request a browser sends (it carries cookies, an Origin or Fetch Metadata) must come from the

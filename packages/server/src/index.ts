@@ -9,4 +9,4 @@ export * from './stores/index.js';
 export { LOG_LEVELS, type LogLevel } from './config/config.js';
 export type { LogDestination } from './ops/logging.js';
 export { METRICS_PATH, metricsExposure, ServerMetrics, type MetricsExposure } from './ops/metrics.js';
-export { AUDIT_FILE, AUDIT_TABLE, auditPublicKeys, auditSigner, openAuditStore, serverKeyRing } from './audit-trail.js';
+export { AUDIT_FILE, AUDIT_TABLE, auditPublicKeys, auditSigner, auditTableOf, openAuditStore, openAuditTrails, serverKeyRing, type AuditTrail } from './audit-trail.js';

@@ -7,7 +7,7 @@ import Database from 'better-sqlite3';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createServer } from './app.js';
-import { auditPublicKeys } from './audit-trail.js';
+import { auditPublicKeys, openAuditTrails } from './audit-trail.js';
 import { loadConfig, type ServerConfig } from './config/config.js';
 import { ServerConfigError } from './config/errors.js';
 import { developmentKek, ensureDataDir } from './data-dir.js';
@@ -159,10 +159,50 @@ describe.skipIf(pgUrl === undefined)('the server on PostgreSQL (needs RAMPART_TE
     expect(await ready.json()).toEqual({ status: 'ready', database: 'postgres' });
     server.events(securityEvent('session.revoked', 'user-1', { reason: 'test' }));
     await server.close();
-    const { rows } = await admin.query(`SELECT count(*)::int AS n FROM "${schema}".rampart_audit_entries`);
+    const { rows } = await admin.query(`SELECT count(*)::int AS n FROM "${schema}".rampart_audit_entries WHERE canonical LIKE '%"session.revoked"%'`);
     expect(rows[0]).toEqual({ n: 1 });
     const migrations = await admin.query(`SELECT name FROM "${schema}".rampart_migrations`);
     expect(migrations.rows.map((row: { name: string }) => row.name).sort()).toEqual(KNOWN_MIGRATIONS);
+  });
+});
+
+describe.skipIf(pgUrl === undefined)('several instances on one PostgreSQL (needs RAMPART_TEST_PG_URL)', () => {
+  const schema = `rampart_instances_${process.pid}_${Date.now()}`;
+  const admin = new pg.Pool({ connectionString: pgUrl, max: 1 });
+  afterAll(async () => {
+    await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    await admin.end();
+  });
+
+  it('each instance writes its own verifiable trail; a second process with the same instance id does not start', async () => {
+    await admin.query(`CREATE SCHEMA "${schema}"`);
+    const url = new URL(pgUrl as string);
+    url.searchParams.set('options', `-c search_path=${schema}`);
+    const kek = 'd'.repeat(64);
+    const env = { RAMPART_DATABASE_URL: url.toString(), RAMPART_KEK: kek, RAMPART_SHUTDOWN_GRACE_MS: '100' };
+    const first = await createServer(settings(env));
+    const second = await createServer(settings({ ...env, RAMPART_INSTANCE_ID: 'b' }));
+    // The same instance id as a running server: it waits for the writer lock (grace + 5 s), then gives up.
+    await expect(createServer(settings({ ...env, RAMPART_INSTANCE_ID: 'b' }))).rejects.toThrow();
+    first.events(securityEvent('session.revoked', 'user-1', { reason: 'on-a' }));
+    second.events(securityEvent('session.revoked', 'user-2', { reason: 'on-b' }));
+    await Promise.all([first.close(), second.close()]);
+    const reader = new pg.Pool({ connectionString: url.toString(), max: 2 });
+    const trails = await openAuditTrails(settings(env), reader);
+    try {
+      expect(trails.map((trail) => trail.instanceId)).toEqual(['b', 'main']);
+      for (const { store } of trails) {
+        const result = await verify(store, { publicKey: auditPublicKeys(Buffer.from(kek, 'hex')) });
+        expect(result).toMatchObject({ ok: true });
+      }
+    } finally {
+      for (const { store } of trails) await store.close();
+      await reader.end();
+    }
+    const b = await admin.query(`SELECT count(*)::int AS n FROM "${schema}".rampart_audit_b_entries WHERE canonical LIKE '%on-b%'`);
+    expect(b.rows[0]).toEqual({ n: 1 });
+    const main = await admin.query(`SELECT count(*)::int AS n FROM "${schema}".rampart_audit_entries WHERE canonical LIKE '%on-b%'`);
+    expect(main.rows[0]).toEqual({ n: 0 });
   });
 });
 

@@ -32,7 +32,18 @@ const ConfigSchema = Type.Object(
     redisUrl: Type.Optional(Type.String({ minLength: 1, maxLength: 4096, pattern: '^rediss?://' })),
     /** Prefix of every Redis key this deployment writes, so several deployments can share one Redis. */
     redisKeyPrefix: Type.String({ minLength: 1, maxLength: 48, pattern: '^[A-Za-z0-9_.-]+$' }),
+    /**
+     * This server process's name among the instances sharing one database: each instance writes its own audit trail
+     * (one chain per writer), named after it. Two running instances must not share one.
+     */
+    instanceId: Type.String({ minLength: 1, maxLength: 24, pattern: '^[a-z0-9][a-z0-9_]*$' }),
     shutdownGraceMs: Type.Integer({ minimum: 0, maximum: 600_000 }),
+    /**
+     * The reverse proxies / load balancers in front of the server (CIDR ranges or addresses). Forwarding headers
+     * (`X-Forwarded-For`, `X-Forwarded-Proto`) are read only from them; from anyone else they are ignored (and
+     * reported). Empty: the TCP peer is the client.
+     */
+    trustedProxies: Type.Array(Type.String({ minLength: 2, maxLength: 64, pattern: '^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$' }), { maxItems: 64 }),
     log: Type.Object(
       {
         level: Type.Union(LOG_LEVELS.map((level) => Type.Literal(level))),
@@ -72,7 +83,7 @@ export interface ServerConfig extends Readonly<Omit<ConfigShape, 'listen' | 'log
 // Every issue at once: a configuration is fixed in one edit, not one error per start.
 const compiled = compile(ConfigSchema, { reportAllIssues: true });
 
-const DEFAULTS = { env: 'development', listen: { host: '127.0.0.1', port: 8080 }, dataDir: './.rampart', redisKeyPrefix: 'rampart', shutdownGraceMs: 10_000, log: { level: 'info' } } as const;
+const DEFAULTS = { env: 'development', listen: { host: '127.0.0.1', port: 8080 }, dataDir: './.rampart', redisKeyPrefix: 'rampart', instanceId: 'main', trustedProxies: [], shutdownGraceMs: 10_000, log: { level: 'info' } } as const;
 // Only applied when a metrics port is configured: the metrics listener binds to loopback unless told otherwise.
 const METRICS_DEFAULTS = { host: '127.0.0.1' } as const;
 
@@ -87,11 +98,15 @@ const ENV_SETTINGS: Readonly<Record<string, readonly string[]>> = {
   RAMPART_REDIS_KEY_PREFIX: ['redisKeyPrefix'],
   RAMPART_PUBLIC_URL: ['publicUrl'],
   RAMPART_SHUTDOWN_GRACE_MS: ['shutdownGraceMs'],
+  RAMPART_INSTANCE_ID: ['instanceId'],
+  RAMPART_TRUSTED_PROXIES: ['trustedProxies'],
   RAMPART_LOG_LEVEL: ['log', 'level'],
   RAMPART_METRICS_HOST: ['metrics', 'host'],
   RAMPART_METRICS_PORT: ['metrics', 'port'],
 };
 const NUMERIC = new Set(['RAMPART_PORT', 'RAMPART_SHUTDOWN_GRACE_MS', 'RAMPART_METRICS_PORT']);
+// Comma-separated lists.
+const LISTS = new Set(['RAMPART_TRUSTED_PROXIES']);
 const KNOWN_ENV = new Set([...Object.keys(ENV_SETTINGS), 'RAMPART_KEK', 'RAMPART_CONFIG']);
 
 /** Options for {@link loadConfig}. */
@@ -169,7 +184,7 @@ export function loadConfig(options: LoadConfigOptions = {}): ServerConfig {
     const value = env[name];
     if (value === undefined || value === '') continue;
     if (NUMERIC.has(name) && !/^\d{1,9}$/.test(value)) throw new ServerConfigError('CONFIG_INVALID', `${name} must be a whole number`);
-    setPath(raw, path, NUMERIC.has(name) ? Number(value) : value);
+    setPath(raw, path, NUMERIC.has(name) ? Number(value) : LISTS.has(name) ? value.split(',').map((item) => item.trim()).filter((item) => item !== '') : value);
     sources[path.join('.')] = 'env';
   }
 

@@ -17,6 +17,15 @@ export interface MetaTables {
   };
 }
 
+/** `0008_audit_trails`: one row per instance's audit trail (PostgreSQL; SQLite has one trail, `audit.db`). */
+export interface AuditTrailTables {
+  rampart_audit_trails: {
+    instance_id: string;
+    table_prefix: string;
+    created_at: string;
+  };
+}
+
 /** `0003_accounts`: users, their one-time tokens and the mail outbox. Times are ISO 8601 UTC strings. */
 export interface AccountTables {
   rampart_users: {
@@ -147,4 +156,4 @@ export interface CoreStoreTables {
 }
 
 /** Every table (an intersection: each area adds its interface here). */
-export type RampartDatabase = MetaTables & AccountTables & CoreStoreTables & LoginTables & TokenTables & MfaTables & AuthzTables;
+export type RampartDatabase = MetaTables & AccountTables & CoreStoreTables & LoginTables & TokenTables & MfaTables & AuthzTables & AuditTrailTables;
