@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 
 // The command as a user runs it: the built bin in a real child process, a real socket on 127.0.0.1.
@@ -97,6 +98,56 @@ describe('rampart', () => {
     expect((await fetch(`${url}/readyz`)).status).toBe(200);
     second.child.kill('SIGTERM');
     expect((await second.done).code).toBe(0);
+    expect((await rampart(['audit', 'verify'], cwd)).code).toBe(0);
+  });
+
+  it('kill -9 under write load: every acknowledged registration is there after the restart, and the trail verifies', async () => {
+    const cwd = mkdtempSync(join(root, 'w'));
+    // Each request names its own client through the trusted local proxy, so the per-client limit does not cap the load.
+    const env = { RAMPART_PORT: '0', RAMPART_TRUSTED_PROXIES: '127.0.0.1' };
+    const first = start(['serve'], cwd, env);
+    const url = await listening(first.output, first.done);
+    const acknowledged: string[] = [];
+    let sent = 0;
+    let stop = false;
+    const writer = async (lane: number): Promise<void> => {
+      while (!stop) {
+        const n = sent++;
+        const email = `load-${lane}-${n}@example.test`;
+        try {
+          const response = await fetch(`${url}/v1/accounts`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', 'x-forwarded-for': `198.18.${Math.floor(n / 250)}.${n % 250}` },
+            body: JSON.stringify({ email, password: 'violet kettle marching under cobalt rain' }),
+          });
+          if (response.status === 202) acknowledged.push(email);
+          await response.arrayBuffer();
+        } catch {
+          return; // the server died under this request: it was never acknowledged
+        }
+      }
+    };
+    const writers = Array.from({ length: 6 }, (_, lane) => writer(lane));
+    // Kill once a good number of writes were acknowledged (bounded: at most 20 s of load).
+    for (let waited = 0; acknowledged.length < 25 && waited < 20_000; waited += 50) await new Promise((wake) => setTimeout(wake, 50));
+    first.child.kill('SIGKILL');
+    expect((await first.done).signal).toBe('SIGKILL');
+    stop = true;
+    await Promise.all(writers);
+    expect(acknowledged.length).toBeGreaterThanOrEqual(25);
+
+    const second = start(['serve'], cwd, env);
+    const again = await listening(second.output, second.done);
+    expect((await fetch(`${again}/readyz`)).status).toBe(200);
+    second.child.kill('SIGTERM');
+    expect((await second.done).code).toBe(0);
+    const db = new Database(join(cwd, '.rampart', 'rampart.db'), { readonly: true });
+    try {
+      const stored = new Set((db.prepare('SELECT email FROM rampart_users').all() as { email: string }[]).map((row) => row.email));
+      expect(acknowledged.filter((email) => !stored.has(email))).toEqual([]);
+    } finally {
+      db.close();
+    }
     expect((await rampart(['audit', 'verify'], cwd)).code).toBe(0);
   });
 

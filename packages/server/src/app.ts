@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { AuditLog, createSecurityEventHub, type SecurityEventHub } from '@rampart/core/audit';
 import { auditSigner, openAuditStore, serverKeyRing } from './audit-trail.js';
-import { bodyLimits, csrf, securityHeaders, trustedProxies, untrustedForwardingMonitor } from '@rampart/core/http';
+import { bodyLimits, csrf, trustedProxies, untrustedForwardingMonitor } from '@rampart/core/http';
 import { createSessionManager, type SessionManager } from '@rampart/core/session';
 import { registerAuthentication, type Authenticator } from './auth/authenticate.js';
 import { browserRequest, csrfRoute } from './auth/csrf.js';
@@ -10,6 +10,8 @@ import { SESSION_COOKIE, sessionAuthenticator } from './auth/session-cookie.js';
 import { createAuthzModule, type AuthzModule } from './authz/index.js';
 import type { ServerContext } from './context.js';
 import { openSharedCounters, type SharedCounters } from './redis.js';
+import { registerOpenApi, serveOpenApi } from './openapi/index.js';
+import { registerPages, responseHeaders } from './pages/index.js';
 import { createLoginModule, type LoginModule } from './login/index.js';
 import { createMfaModule, type MfaModule } from './mfa/index.js';
 import { createTokenModule, type TokenModule } from './tokens/index.js';
@@ -136,8 +138,11 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
     trustProxy: false,
   });
   const metrics = new ServerMetrics();
+  const publicUrlEarly = config.publicUrl ?? defaultPublicUrl(config.listen);
+  // Before any route: the generator collects every route declared from here on.
+  await registerOpenApi(app, publicUrlEarly);
   const ring = serverKeyRing(kek);
-  const publicUrl = config.publicUrl ?? defaultPublicUrl(config.listen);
+  const publicUrl = publicUrlEarly;
   const origin = new URL(publicUrl).origin;
   const sessionStore = new SqlSessionStore(database);
   const clock = options.clock ?? systemClock;
@@ -153,7 +158,8 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
     ...(proxies === undefined ? {} : { clientAddress: proxies }),
     guards: [
       untrustedForwardingMonitor(proxies),
-      securityHeaders({ preset: 'api' }),
+      // The API preset for /v1 and the probes, the web preset (CSP nonces) for pages: pages/headers.ts.
+      responseHeaders(events),
       bodyLimits({ maxBytes: 64 * 1024 }),
       // Every unsafe request a browser sends (it carries cookies, an Origin or Fetch Metadata) must come from the
       // server's own origin with a token bound to its session; see auth/csrf.ts for the requests that are not checked.
@@ -238,6 +244,8 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
       await tokens.issuer.revokeUser(userId, 'password_changed');
     },
   });
+  registerPages(context);
+  serveOpenApi(app);
   // Fastify's default 404 body repeats the raw URL, query string included: answer with a problem that repeats nothing.
   app.setNotFoundHandler((_request, reply) => reply.code(404).type('application/problem+json').send({ type: 'about:blank', title: 'Not Found', status: 404 }));
 

@@ -37,6 +37,7 @@ export function validationProblem(issues: readonly ClientIssue[], options: Valid
     ...problem(status, 'validation', status === 422 ? 'Unprocessable Content' : 'Bad Request', {
       code: 'validation.failed',
       detail: 'The request does not match the schema of this endpoint.',
+      extensions: { errors },
     }),
     errors,
   };

@@ -15,6 +15,7 @@ import { openDatabase, type ServerDatabase } from '../db/database.js';
 import { migrateToLatest } from '../db/migrations.js';
 import { logMailSender, type OutgoingMail } from './mail.js';
 import { registerAccountRoutes, type AccountsModule } from './routes.js';
+import { useCoreValidation } from '../openapi/index.js';
 import type { AccountLimits } from './limits.js';
 
 const root = mkdtempSync(join(tmpdir(), 'rampart-accounts-'));
@@ -47,6 +48,7 @@ type Open = () => Promise<ServerDatabase>;
 async function start(open: Open, limits?: AccountLimits): Promise<Harness> {
   const database = await open();
   const app = Fastify({ logger: false });
+  useCoreValidation(app);
   await app.register(rampart, { guards: [securityHeaders({ preset: 'api' }), bodyLimits({ maxBytes: 64 * 1024 })] });
   const clock = new ManualClock(Date.UTC(2026, 2, 1));
   const mails: OutgoingMail[] = [];

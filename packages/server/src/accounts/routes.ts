@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { systemClock, type Clock, type SecurityEventSink } from '@rampart/core';
 import { correlationIdFrom, problem, PROBLEM_CONTENT_TYPE, problemBody, type Problem } from '@rampart/core/http';
 import { createPasswordPolicy, PasswordHasherBusyError, type PasswordHasher, type PasswordPolicy, type PolicyViolation } from '@rampart/core/password';
-import { compile, Type, validationProblem, validationProblemBody, type CompiledSchema } from '@rampart/core/validate';
+import { Type, type Static, type TSchema } from '@rampart/core/validate';
+import { responses } from '../openapi/schemas.js';
 import { ProblemError } from '@rampart/fastify';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Kysely, Transaction } from 'kysely';
@@ -69,10 +70,13 @@ const TOKEN = Type.String({ pattern: TOKEN_PATTERN });
 
 // Closed objects (compile adds `additionalProperties: false`): `role`, `emailVerified`, `tenant` and any other
 // undeclared member is refused with a 400, never silently stored (mass assignment).
-const registerBody = compile(Type.Object({ email: EMAIL, password: PASSWORD }));
-const verifyBody = compile(Type.Object({ token: TOKEN }));
-const resetRequestBody = compile(Type.Object({ email: EMAIL }));
-const resetConfirmBody = compile(Type.Object({ token: TOKEN, password: PASSWORD }));
+// The route schemas validate the body (core's validator, see openapi/index.ts) and document it in /openapi.json.
+const RegisterBody = Type.Object({ email: EMAIL, password: PASSWORD });
+const VerifyBody = Type.Object({ token: TOKEN });
+const ResetRequestBody = Type.Object({ email: EMAIL });
+const ResetConfirmBody = Type.Object({ token: TOKEN, password: PASSWORD });
+const Accepted = Type.Object({ status: Type.Literal('accepted'), detail: Type.String() }, { description: 'The same answer whatever the address' });
+const TAGS = ['accounts'];
 
 /** The one answer to a registration, whether the address was new or not: nothing in it may differ. */
 const REGISTRATION_ACCEPTED = JSON.stringify({ status: 'accepted', detail: 'If the address can be used, a message has been sent to it.' });
@@ -96,12 +100,9 @@ function sendProblemBody(reply: FastifyReply, status: number, body: object): Fas
   return reply.code(status).header('content-type', PROBLEM_CONTENT_TYPE).header('cache-control', 'no-store').send(JSON.stringify(body));
 }
 
-/** Checks `request.body` against `schema`; answers the 400 validation problem and returns `undefined` on refusal. */
-function bodyOf<T>(schema: CompiledSchema<T>, request: FastifyRequest, reply: FastifyReply): T | undefined {
-  const result = schema.check(request.body);
-  if (result.ok) return result.value;
-  void sendProblemBody(reply, 400, validationProblemBody(validationProblem(result.issues), correlationId(request)));
-  return undefined;
+/** The body the route schema already validated (the validator compiler hands over core's checked value). */
+function bodyOf<S extends TSchema>(_schema: S, request: FastifyRequest): Static<S> {
+  return request.body as Static<S>;
 }
 
 /** The 400 for a password the policy refuses: violation codes and limits only, never the password. */
@@ -214,9 +215,8 @@ export function registerAccountRoutes(app: FastifyInstance, deps: AccountDeps): 
 
   const link = (page: string, token: string): string => `${base}/${page}#token=${token}`;
 
-  app.post('/v1/accounts', async (request, reply) => {
-    const body = bodyOf(registerBody, request, reply);
-    if (body === undefined) return reply;
+  app.post('/v1/accounts', { schema: { tags: TAGS, summary: 'Register an account; a verification link is mailed', body: RegisterBody, response: responses({ 202: Accepted }, 400, 403, 429, 503) } }, async (request, reply) => {
+    const body = bodyOf(RegisterBody, request);
     if (await limit(request, reply, correlationId(request), normalizeEmail(body.email))) return reply;
     // The policy runs before the address is looked up, so its answer cannot depend on whether the account exists.
     const verdict = policy.check(body.password, { email: body.email });
@@ -265,9 +265,8 @@ export function registerAccountRoutes(app: FastifyInstance, deps: AccountDeps): 
     return sendJson(reply, 202, REGISTRATION_ACCEPTED);
   });
 
-  app.post('/v1/accounts/verify-email', async (request, reply) => {
-    const body = bodyOf(verifyBody, request, reply);
-    if (body === undefined) return reply;
+  app.post('/v1/accounts/verify-email', { schema: { tags: TAGS, summary: 'Confirm an e-mail address with the mailed token', body: VerifyBody, response: responses({ 200: Type.Object({ status: Type.Literal('verified') }) }, 400, 403, 429) } }, async (request, reply) => {
+    const body = bodyOf(VerifyBody, request);
     if (await limit(request, reply, correlationId(request))) return reply;
     const userId = await db.transaction().execute(async (trx) => {
       const owner = await spendToken(trx, 'verify_email', body.token);
@@ -281,9 +280,8 @@ export function registerAccountRoutes(app: FastifyInstance, deps: AccountDeps): 
     return sendJson(reply, 200, JSON.stringify({ status: 'verified' }));
   });
 
-  app.post('/v1/password/reset', async (request, reply) => {
-    const body = bodyOf(resetRequestBody, request, reply);
-    if (body === undefined) return reply;
+  app.post('/v1/password/reset', { schema: { tags: TAGS, summary: 'Ask for a password-reset link', body: ResetRequestBody, response: responses({ 202: Accepted }, 400, 403, 429) } }, async (request, reply) => {
+    const body = bodyOf(ResetRequestBody, request);
     const email = normalizeEmail(body.email);
     if (await limit(request, reply, correlationId(request), email)) return reply;
     const outcome = await db.transaction().execute(async (trx) => {
@@ -308,9 +306,8 @@ export function registerAccountRoutes(app: FastifyInstance, deps: AccountDeps): 
     return sendJson(reply, 202, RESET_REQUESTED);
   });
 
-  app.post('/v1/password/reset/confirm', async (request, reply) => {
-    const body = bodyOf(resetConfirmBody, request, reply);
-    if (body === undefined) return reply;
+  app.post('/v1/password/reset/confirm', { schema: { tags: TAGS, summary: 'Set a new password with the mailed token (ends every session)', body: ResetConfirmBody, response: responses({ 200: Type.Object({ status: Type.Literal('password_changed') }) }, 400, 403, 429, 503) } }, async (request, reply) => {
+    const body = bodyOf(ResetConfirmBody, request);
     if (await limit(request, reply, correlationId(request))) return reply;
     // Read first (not spent) so that a password the policy refuses does not burn the link; spent below.
     const holder = await db

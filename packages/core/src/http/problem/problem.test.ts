@@ -16,6 +16,17 @@ describe('problem details', () => {
     });
   });
 
+  it('adds extension members (RFC 9457 §3.2), which can never overwrite a standard member or the correlation id', () => {
+    const value = problem(400, 'validation', 'Bad Request', { extensions: { errors: [{ pointer: '/a', rule: 'type' }], status: 200, type: 'x', correlationId: 'forged' } });
+    expect(problemBody(value, 'abc')).toEqual({
+      errors: [{ pointer: '/a', rule: 'type' }],
+      type: 'https://rampart.dev/problems/validation',
+      title: 'Bad Request',
+      status: 400,
+      correlationId: 'abc',
+    });
+  });
+
   it('the internal error problem carries no detail of the error', () => {
     expect(JSON.stringify(problemBody(INTERNAL_ERROR, 'x'))).not.toMatch(/stack|SQL|Error:/i);
   });

@@ -16,6 +16,12 @@ export interface Problem {
   readonly headers?: Readonly<Record<string, string>>;
   /** Stable machine-readable code for clients and dashboards, e.g. `csrf.origin_mismatch`. */
   readonly code?: string;
+  /**
+   * Extension members (RFC 9457 §3.2) for the body, e.g. a validation problem's `errors` or a password policy's
+   * `violations`. Built by the server from what it decided, never copied from the request. The standard members and
+   * `correlationId` always win over an extension of the same name.
+   */
+  readonly extensions?: Readonly<Record<string, unknown>>;
 }
 
 /** Base of Rampart's problem type URIs. */
@@ -42,6 +48,7 @@ export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 /** The body to send for `problem`, tagged with `correlationId`. */
 export function problemBody(value: Problem, correlationId: string): ProblemBody {
   return {
+    ...value.extensions,
     type: value.type,
     title: value.title,
     status: value.status,
