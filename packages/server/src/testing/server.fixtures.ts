@@ -35,6 +35,11 @@ export interface TestServerOptions {
   readonly backend?: ServerBackend;
   /** Extra `RAMPART_*` settings. */
   readonly env?: Readonly<Record<string, string>>;
+  /**
+   * The host name of the public URL browsers use (the CSRF origin, the WebAuthn RP ID). Default `127.0.0.1`;
+   * `localhost` for WebAuthn, whose RP ID must be a domain, not an IP address.
+   */
+  readonly publicHost?: '127.0.0.1' | 'localhost';
   /** Start time of the manual clock. Default 2026-03-01T00:00:00Z. */
   readonly startAt?: number;
 }
@@ -42,7 +47,7 @@ export interface TestServerOptions {
 /** A running server, its clock, the mail it sent and the security events it emitted. */
 export interface TestServer {
   readonly server: RampartServer;
-  /** `http://127.0.0.1:<port>`, also the server's public URL and so the origin the CSRF guard accepts. */
+  /** `http://127.0.0.1:<port>` (or `localhost`), also the server's public URL and so the origin the CSRF guard accepts. */
   readonly url: string;
   readonly clock: ManualClock;
   readonly mails: OutgoingMail[];
@@ -76,7 +81,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const dataDir = join(cwd, '.rampart');
   ensureDataDir(dataDir);
   const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
+  const url = `http://${options.publicHost ?? '127.0.0.1'}:${port}`;
   const env: Record<string, string> = {
     RAMPART_PORT: String(port),
     RAMPART_DATA_DIR: dataDir,
