@@ -73,11 +73,9 @@ describe('pages', () => {
       expect(violations).toEqual([]);
       // The check works: injected markup's inline handler (what a stored XSS would carry) is blocked and reported.
       await page.goto(`${t.url}/`);
-      await page.evaluate(() => {
-        document.body.insertAdjacentHTML('beforeend', '<img src="/nothing-here" onerror="window.__injected = true">');
-      });
+      await page.evaluate(`document.body.insertAdjacentHTML('beforeend', '<img src="/nothing-here" onerror="window.__injected = true">')`);
       await expect.poll(() => violations.length).toBeGreaterThan(0);
-      expect(await page.evaluate(() => (window as unknown as { __injected?: boolean }).__injected)).toBeUndefined();
+      expect(await page.evaluate('window.__injected')).toBeUndefined();
       expect(violations.some((v) => v.directive.startsWith('script-src'))).toBe(true);
     } finally {
       await browser?.close();

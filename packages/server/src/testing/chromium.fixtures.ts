@@ -32,11 +32,9 @@ export async function collectCspViolations(page: Page): Promise<CspViolation[]> 
   await page.exposeBinding('__rampartCspViolation', (_source, violation: CspViolation) => {
     violations.push(violation);
   });
-  await page.addInitScript(() => {
-    document.addEventListener('securitypolicyviolation', (event) => {
-      const report = (window as unknown as { __rampartCspViolation: (v: unknown) => void }).__rampartCspViolation;
-      report({ directive: event.effectiveDirective, blockedURI: event.blockedURI, url: document.location.href });
-    });
-  });
+  // Browser code as text: this package is type-checked without the DOM library.
+  await page.addInitScript(`document.addEventListener('securitypolicyviolation', (event) => {
+    window.__rampartCspViolation({ directive: event.effectiveDirective, blockedURI: event.blockedURI, url: document.location.href });
+  });`);
   return violations;
 }
