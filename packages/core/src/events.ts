@@ -10,8 +10,14 @@ export type SecurityEventType =
   | 'token.refresh.rotated'
   | 'token.refresh.reuse_detected'
   | 'token.refresh.family_revoked'
+  /** An access token and a refresh-token family minted for a completed login (ids only, never the tokens). */
+  | 'token.issued'
+  /** A bearer access token refused (forged, expired, wrong issuer/audience/type, its account locked): the reason only. */
+  | 'token.access.refused'
   | 'token.apikey.created'
   | 'token.apikey.revoked'
+  /** A presented API key was refused (malformed, bad checksum, unknown, mismatch, expired, revoked, locked account). */
+  | 'token.apikey.refused'
   | 'token.signing_key.rotated'
   | 'token.signing_key.retired'
   | 'mfa.totp.replay'
@@ -19,6 +25,16 @@ export type SecurityEventType =
   | 'mfa.backup_codes.regenerated'
   | 'mfa.webauthn.registered'
   | 'mfa.webauthn.counter_regression'
+  /** A TOTP secret was confirmed with a first code: the factor now counts as enrolled. */
+  | 'mfa.totp.enrolled'
+  | 'mfa.totp.removed'
+  /** A wrong or malformed TOTP code (a replayed one is `mfa.totp.replay`). */
+  | 'mfa.totp.failed'
+  /** A backup code that matched nothing (wrong, already used, or another account's). */
+  | 'mfa.backup_code.failed'
+  | 'mfa.webauthn.removed'
+  /** A WebAuthn ceremony refused (registration or assertion): the reason, never the response. */
+  | 'mfa.webauthn.failed'
   | 'session.created'
   | 'session.rotated'
   | 'session.revoked'
@@ -42,6 +58,12 @@ export type SecurityEventType =
   | 'authz.failed'
   | 'authz.policy.reloaded'
   | 'authz.policy.refused'
+  /** An administrator stored and activated a policy version, or rolled back to an earlier one. */
+  | 'authz.policy.activated'
+  /** A role was bound to an account (in a tenant, or globally). */
+  | 'authz.role.granted'
+  /** A role binding was removed from an account. */
+  | 'authz.role.revoked'
   | 'detect.alert'
   | 'config.loosened'
   /** Entries past their retention had their content removed; the entry carries the count and a digest of them. */
@@ -57,7 +79,11 @@ export type SecurityEventType =
   | 'account.password_reset_requested'
   /** A reset asked for an address with no account (or a locked one): answered like a known one, nothing mailed. */
   | 'account.password_reset_unknown'
-  | 'account.password_reset';
+  | 'account.password_reset'
+  /** A signed-in user changed their password (with the current one and a recent step-up). */
+  | 'account.password_changed'
+  /** A signed-in user changed their own profile (the names of the changed fields, never their values). */
+  | 'account.profile_updated';
 
 export interface SecurityEvent {
   readonly type: SecurityEventType;

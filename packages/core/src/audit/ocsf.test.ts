@@ -21,8 +21,11 @@ const ALL_TYPES: Record<SecurityEventType, true> = {
   'token.refresh.rotated': true,
   'token.refresh.reuse_detected': true,
   'token.refresh.family_revoked': true,
+  'token.issued': true,
+  'token.access.refused': true,
   'token.apikey.created': true,
   'token.apikey.revoked': true,
+  'token.apikey.refused': true,
   'token.signing_key.rotated': true,
   'token.signing_key.retired': true,
   'mfa.totp.replay': true,
@@ -30,6 +33,12 @@ const ALL_TYPES: Record<SecurityEventType, true> = {
   'mfa.backup_codes.regenerated': true,
   'mfa.webauthn.registered': true,
   'mfa.webauthn.counter_regression': true,
+  'mfa.totp.enrolled': true,
+  'mfa.totp.removed': true,
+  'mfa.totp.failed': true,
+  'mfa.backup_code.failed': true,
+  'mfa.webauthn.removed': true,
+  'mfa.webauthn.failed': true,
   'session.created': true,
   'session.rotated': true,
   'session.revoked': true,
@@ -53,6 +62,9 @@ const ALL_TYPES: Record<SecurityEventType, true> = {
   'authz.failed': true,
   'authz.policy.reloaded': true,
   'authz.policy.refused': true,
+  'authz.policy.activated': true,
+  'authz.role.granted': true,
+  'authz.role.revoked': true,
   'detect.alert': true,
   'config.loosened': true,
   'audit.pruned': true,
@@ -64,6 +76,8 @@ const ALL_TYPES: Record<SecurityEventType, true> = {
   'account.password_reset_requested': true,
   'account.password_reset_unknown': true,
   'account.password_reset': true,
+  'account.password_changed': true,
+  'account.profile_updated': true,
 };
 
 /** Appends one event to a fresh log and returns its stored record (with its chain hash). */
@@ -197,14 +211,15 @@ describe('toOcsf', () => {
       expect(ocsf.type_uid).toBe(ocsf.class_uid * 100 + ocsf.activity_id);
       classes.set(ocsf.class_uid, [...(classes.get(ocsf.class_uid) ?? []), type]);
     }
-    expect(classes.get(3002)?.filter((t) => !/^(auth\.login|mfa|session|token\.refresh)\./.test(t))).toEqual([]);
-    expect(classes.get(3001)?.filter((t) => !t.startsWith('account.')).sort()).toEqual(['mfa.backup_codes.regenerated', 'mfa.webauthn.registered', 'password.hasher_busy', 'password.rehashed', 'token.apikey.created', 'token.apikey.revoked']);
-    expect(classes.get(3001)?.filter((t) => t.startsWith('account.'))).toHaveLength(7);
+    expect(classes.get(3002)?.filter((t) => !/^(auth\.login|mfa|session|token\.refresh|token\.issued|token\.access\.refused|token\.apikey\.refused)/.test(t))).toEqual([]);
+    expect(classes.get(3001)?.filter((t) => !t.startsWith('account.')).sort()).toEqual(['authz.role.granted', 'authz.role.revoked', 'mfa.backup_codes.regenerated', 'mfa.totp.enrolled', 'mfa.totp.removed', 'mfa.webauthn.registered', 'mfa.webauthn.removed', 'password.hasher_busy', 'password.rehashed', 'token.apikey.created', 'token.apikey.revoked']);
+    expect(classes.get(3001)?.filter((t) => t.startsWith('account.'))).toHaveLength(9);
     expect(classes.get(3003)?.sort()).toEqual(['authz.allowed', 'authz.denied', 'authz.failed']);
     expect(classes.get(6003)?.every((t) => /^(http|ratelimit)\./.test(t))).toBe(true);
     expect(classes.get(RAMPART_CONTROL_CHANGE_CLASS_UID)?.sort()).toEqual([
       'audit.events_dropped',
       'audit.pruned',
+      'authz.policy.activated',
       'authz.policy.refused',
       'authz.policy.reloaded',
       'config.loosened',

@@ -75,10 +75,11 @@ function m(classUid: OcsfClassUid, activityId: number, activity: string, status:
 }
 
 /*
- * Activity ids follow OCSF 1.3: Authentication 1 Logon, 2 Logoff, 5 Service Ticket Renew, 99 Other; Account Change
- * 1 Create, 3 Password Change, 4 Password Reset, 6 Delete, 9 Lock, 10 MFA Factor Enable, 99 Other; Authorize Session
+ * Activity ids follow OCSF 1.3: Authentication 1 Logon, 2 Logoff, 4 Service Ticket Request, 5 Service Ticket Renew, 99 Other; Account Change
+ * 1 Create, 3 Password Change, 4 Password Reset, 6 Delete, 7 Attach Policy (a role bound), 8 Detach Policy (a role
+ * unbound), 9 Lock, 10 MFA Factor Enable, 11 MFA Factor Disable, 99 Other; Authorize Session
  * and API Activity 99 Other (the event does not name privileges or a CRUD verb). Rampart Control Change: 1 Rotate,
- * 2 Retire, 3 Reload, 4 Refuse, 5 Loosen, 6 Alert, 7 Prune, 8 Drop. Severity: Informational for success, Low for a
+ * 2 Retire, 3 Reload, 4 Refuse, 5 Loosen, 6 Alert, 7 Prune, 8 Drop, 9 Activate. Severity: Informational for success, Low for a
  * refusal, Medium for an outage or a loosened control, High for signs of an attack (token reuse, replay, counter
  * regression, lockout, alert).
  */
@@ -98,6 +99,10 @@ function mapping(type: SecurityEventType): Mapping {
       return m(3002, 1, 'Logon', OK, 1);
     case 'mfa.webauthn.counter_regression':
       return m(3002, 1, 'Logon', FAIL, 4);
+    case 'mfa.totp.failed':
+    case 'mfa.backup_code.failed':
+    case 'mfa.webauthn.failed':
+      return m(3002, 1, 'Logon', FAIL, 2);
     case 'session.created':
       return m(3002, 1, 'Logon', OK, 1);
     case 'session.refused_limit':
@@ -107,6 +112,10 @@ function mapping(type: SecurityEventType): Mapping {
     case 'session.revoked':
     case 'session.evicted':
       return m(3002, 2, 'Logoff', OK, 1);
+    case 'token.issued':
+      return m(3002, 4, 'Service Ticket Request', OK, 1);
+    case 'token.access.refused':
+      return m(3002, 99, 'Other', FAIL, 2);
     case 'token.refresh.rotated':
       return m(3002, 5, 'Service Ticket Renew', OK, 1);
     case 'token.refresh.reuse_detected':
@@ -129,14 +138,28 @@ function mapping(type: SecurityEventType): Mapping {
       return m(3001, 4, 'Password Reset', FAIL, 2);
     case 'account.password_reset':
       return m(3001, 4, 'Password Reset', OK, 3);
+    case 'account.password_changed':
+      return m(3001, 3, 'Password Change', OK, 3);
+    case 'account.profile_updated':
+      return m(3001, 99, 'Other', OK, 1);
     case 'password.hasher_busy':
       return m(3001, 99, 'Other', FAIL, 3);
     case 'token.apikey.created':
       return m(3001, 1, 'Create', OK, 1);
     case 'token.apikey.revoked':
       return m(3001, 6, 'Delete', OK, 1);
+    case 'token.apikey.refused':
+      return m(3002, 1, 'Logon', FAIL, 2);
+    case 'authz.role.granted':
+      return m(3001, 7, 'Attach Policy', OK, 1);
+    case 'authz.role.revoked':
+      return m(3001, 8, 'Detach Policy', OK, 1);
     case 'mfa.webauthn.registered':
+    case 'mfa.totp.enrolled':
       return m(3001, 10, 'MFA Factor Enable', OK, 1);
+    case 'mfa.totp.removed':
+    case 'mfa.webauthn.removed':
+      return m(3001, 11, 'MFA Factor Disable', OK, 1);
     case 'mfa.backup_codes.regenerated':
       return m(3001, 99, 'Other', OK, 1);
     case 'authz.allowed':
@@ -169,6 +192,8 @@ function mapping(type: SecurityEventType): Mapping {
       return m(RAMPART_CONTROL_CHANGE_CLASS_UID, 3, 'Reload', OK, 1);
     case 'authz.policy.refused':
       return m(RAMPART_CONTROL_CHANGE_CLASS_UID, 4, 'Refuse', FAIL, 3);
+    case 'authz.policy.activated':
+      return m(RAMPART_CONTROL_CHANGE_CLASS_UID, 9, 'Activate', OK, 1);
     case 'config.loosened':
       return m(RAMPART_CONTROL_CHANGE_CLASS_UID, 5, 'Loosen', OK, 3);
     case 'detect.alert':

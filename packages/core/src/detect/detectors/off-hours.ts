@@ -28,6 +28,9 @@ export const DEFAULT_ADMIN_EVENT_TYPES: readonly SecurityEventType[] = [
   'token.apikey.created',
   'token.apikey.revoked',
   'authz.policy.reloaded',
+  'authz.policy.activated',
+  'authz.role.granted',
+  'authz.role.revoked',
   'config.loosened',
 ];
 

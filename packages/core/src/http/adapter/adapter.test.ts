@@ -32,6 +32,12 @@ describe('parseForm', () => {
     expect(parseForm(new Uint8Array([0x61, 0x3d, 0xff, 0xfe]))).toEqual({ ok: false, reason: 'invalid_form' });
   });
 
+  it('attack: percent-escapes that are not UTF-8 are refused, not read as U+FFFD (two different tokens must not parse alike)', () => {
+    for (const body of ['token=%FF%FE', 'token=%C3', '%FF=1', 'a=%G1', 'a=%', 'a=%E2%82']) expect(parseForm(bytes(body))).toEqual({ ok: false, reason: 'invalid_form' });
+    const parsed = parseForm(bytes('name=J%C3%BCrgen+M&x=%2B%26'));
+    expect(parsed.ok && { ...parsed.value }).toEqual({ name: 'Jürgen M', x: '+&' });
+  });
+
   it('never throws on arbitrary bytes', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 512 }), (input) => {

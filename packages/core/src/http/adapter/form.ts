@@ -38,6 +38,18 @@ export function parseForm(bytes: Uint8Array, maxFields: number = DEFAULT_MAX_FOR
   } catch {
     return { ok: false, reason: 'invalid_form' };
   }
+  // URLSearchParams decodes percent-escapes leniently (`%FF` becomes U+FFFD): the bytes must be valid UTF-8 after
+  // percent-decoding too, or a proxy and this parser could read two different values (and `%FF` and `%FE` the same).
+  // `decodeURIComponent` is the platform's strict decoder: it throws on escapes that are not UTF-8, and on malformed
+  // escapes (`%G1`, a lone `%`), which no browser sends.
+  for (const segment of text.split('&')) {
+    if (!segment.includes('%')) continue;
+    try {
+      decodeURIComponent(segment.replaceAll('+', ' '));
+    } catch {
+      return { ok: false, reason: 'invalid_form' };
+    }
+  }
   const form = Object.create(null) as Record<string, string | string[]>;
   let count = 0;
   for (const [name, value] of new URLSearchParams(text)) {
