@@ -1,0 +1,111 @@
+import type { Clock } from '@rampart/core';
+import type { SessionManager } from '@rampart/core/session';
+import { compile, Type } from '@rampart/core/validate';
+import { ProblemError } from '@rampart/fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { AuthMethod } from '../auth/identity.js';
+import { requireIdentity } from '../auth/guards.js';
+import { clearSessionCookie, sessionIdOf, setSessionCookie } from '../auth/session-cookie.js';
+import type { LoginEvents } from './events.js';
+import { secondsUntil } from './flow.js';
+import { bodyOf, clientIp, sendJson } from './http.js';
+import { CODE, CODE_METHOD, PASSWORD } from './login-routes.js';
+import { SESSION_GONE, SESSION_NOT_FOUND } from './problems.js';
+import { reauthenticate, type ReauthenticationDeps } from './reauthenticate.js';
+
+/** What the session routes are built from. */
+export interface SessionRouteDeps extends ReauthenticationDeps {
+  readonly sessions: SessionManager;
+  readonly clock: Clock;
+  readonly events: LoginEvents;
+}
+
+/** Session handles are 16 random bytes, base64url (core's `newSessionHandle`). */
+const HANDLE = /^[A-Za-z0-9_-]{22}$/;
+
+const stepUpBody = compile(Type.Object({ password: PASSWORD, method: Type.Optional(CODE_METHOD), code: Type.Optional(CODE) }));
+
+/**
+ * Gives the caller's session a fresh full authentication: a new id (the privilege changed, so the old id dies in the
+ * same atomic step), `fullyAuthenticatedAt` and `authTime` set to now, `amr` to what was just proved; sets the cookie
+ * (and re-binds the CSRF token) and answers `200 {"status":"stepped_up",…}`. Call only after the factors verified —
+ * the password route below, or the MFA module's passkey step-up.
+ *
+ * Protects against a step-up being carried by a session id that an attacker may already know (it rotates), and against
+ * a half-done step-up (the facts are written with the new id in one step, never seen on the old one).
+ */
+export async function stepUpSession(
+  deps: { readonly sessions: SessionManager; readonly clock: Clock; readonly events: LoginEvents },
+  request: FastifyRequest,
+  reply: FastifyReply,
+  amr: readonly AuthMethod[],
+): Promise<void> {
+  const identity = requireIdentity(request, ['session']);
+  const now = deps.clock.now();
+  const rotated = await deps.sessions.rotate(sessionIdOf(request), { privilegeChanged: true, data: { authTime: now, amr: [...amr], fullyAuthenticatedAt: now } });
+  if (!rotated.ok) throw new ProblemError(SESSION_GONE);
+  setSessionCookie(request, reply, rotated.value.id, { maxAgeSeconds: secondsUntil(rotated.value.session.absoluteExpiresAt, now) });
+  deps.events('auth.login.succeeded', identity.userId, { stage: 'step_up', amr: amr.join(' '), clientIp: clientIp(request) });
+  void sendJson(reply, 200, { status: 'stepped_up', fullyAuthenticatedAt: new Date(now).toISOString() });
+}
+
+/**
+ * `POST /v1/logout`, `POST /v1/session/step-up`, `GET /v1/sessions`, `DELETE /v1/sessions/:handle`,
+ * `DELETE /v1/sessions`.
+ *
+ * Protects against: sessions outliving a logout (revoked in the store, not just forgotten by the browser); a stolen
+ * session doing sensitive work (step-up re-verifies the password and second factor, throttled per account, and
+ * rotates the id); a user being unable to end a stolen session (list and revoke by public handle, or all others at
+ * once); one user ending or even probing another's sessions (a handle is looked up only among the caller's own, and
+ * another user's handle gets the same 404 as an unknown one); session ids leaking through the list (handles only).
+ */
+export function registerSessionRoutes(app: FastifyInstance, deps: SessionRouteDeps): void {
+  const { sessions } = deps;
+
+  app.post('/v1/logout', async (request, reply) => {
+    requireIdentity(request, ['session']);
+    await sessions.revoke(sessionIdOf(request));
+    clearSessionCookie(request, reply);
+    return reply.code(204).header('cache-control', 'no-store').send();
+  });
+
+  app.post('/v1/session/step-up', async (request, reply) => {
+    const identity = requireIdentity(request, ['session']);
+    const body = bodyOf(stepUpBody, request, reply);
+    if (body === undefined) return reply;
+    const { amr } = await reauthenticate(deps, request, identity.userId, body, { stage: 'step_up', withSecondFactor: true });
+    await stepUpSession(deps, request, reply, amr);
+    return reply;
+  });
+
+  // Listing is read-only and shows handles, never ids: an access token (a first-party app) may list the account's
+  // browser sessions too. Ending sessions takes the browser session itself.
+  app.get('/v1/sessions', async (request, reply) => {
+    const identity = requireIdentity(request, ['session', 'access_token']);
+    const current = identity.source === 'session' ? sessionIdOf(request) : undefined;
+    const listed = await sessions.list(identity.userId, current === undefined ? {} : { current });
+    return sendJson(reply, 200, {
+      sessions: listed.map((s) => ({
+        handle: s.handle,
+        createdAt: new Date(s.createdAt).toISOString(),
+        lastSeenAt: new Date(s.lastSeenAt).toISOString(),
+        current: s.current,
+      })),
+    });
+  });
+
+  app.delete<{ Params: { handle: string } }>('/v1/sessions/:handle', async (request, reply) => {
+    const identity = requireIdentity(request, ['session']);
+    const { handle } = request.params;
+    // Another user's handle and a made-up one take the same path to the same 404: the lookup is within the caller's own.
+    if (!HANDLE.test(handle) || !(await sessions.revokeHandle(identity.userId, handle))) throw new ProblemError(SESSION_NOT_FOUND);
+    if (handle === identity.sessionHandle) clearSessionCookie(request, reply);
+    return reply.code(204).header('cache-control', 'no-store').send();
+  });
+
+  app.delete('/v1/sessions', async (request, reply) => {
+    const identity = requireIdentity(request, ['session']);
+    const revoked = await sessions.revokeAll(identity.userId, { except: sessionIdOf(request) });
+    return sendJson(reply, 200, { revoked });
+  });
+}
