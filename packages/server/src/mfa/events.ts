@@ -1,0 +1,40 @@
+import type { Clock, SecurityEvent, SecurityEventSink, SecurityEventType } from '@rampart/core';
+
+/** The events the MFA module emits itself (core's TOTP, backup-code and WebAuthn controls emit the others). */
+export type MfaEventType = Extract<SecurityEventType, `mfa.${string}`>;
+
+/** What an MFA event may carry: ids, reasons and counts — never a code, a secret or a WebAuthn response. */
+export type MfaEventAttributes = Readonly<Record<string, string | number | boolean>>;
+
+/** A sink for the module's events, stamped by the server's clock. */
+export type MfaEvents = (type: MfaEventType, subject: string | undefined, attributes?: MfaEventAttributes) => void;
+
+/**
+ * Binds the hub and the clock. Protects the factor change itself from a failing sink: an event sink must not throw
+ * (`SecurityEventSink`), and if one does, the enrollment or verification outcome stands.
+ */
+export function mfaEvents(sink: SecurityEventSink, clock: Clock): MfaEvents {
+  return (type, subject, attributes) => {
+    const event: SecurityEvent = {
+      type,
+      at: new Date(clock.now()),
+      ...(subject === undefined ? {} : { subject }),
+      ...(attributes === undefined ? {} : { attributes }),
+    };
+    try {
+      sink(event);
+    } catch {
+      // See above: the outcome stands.
+    }
+  };
+}
+
+/**
+ * Stamps core's own events (emitted by `Totp`, `BackupCodes`, `createWebAuthn` with the wall clock) with the server's
+ * clock, so the audit trail orders every MFA event on one time line.
+ */
+export function clockedSink(sink: SecurityEventSink, clock: Clock): SecurityEventSink {
+  return (event) => {
+    sink({ ...event, at: new Date(clock.now()) });
+  };
+}
