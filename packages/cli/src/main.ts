@@ -16,6 +16,7 @@ import {
   type ServerNotice,
 } from '@rampart/server';
 import pg from 'pg';
+import { keys } from './keys.js';
 
 /** Where the command writes; the process's streams by default, buffers in tests. */
 export interface CliIo {
@@ -34,9 +35,12 @@ commands:
   migrate         bring the database schema to this version
   config check    load and validate the configuration, print where each setting came from
   audit verify    check the audit trail's chain, tree and signed checkpoints
+  keys rotate     publish a new JWT signing key (next), promote it when every verifier can have it, retire old ones
+                  (--promote: only promote a due next key, exit 1 when none is due)
+  keys list       the signing keys that are not retired: active, next, retiring
 
 settings: rampart.config.yaml (or --config / RAMPART_CONFIG) and RAMPART_* variables; the key-encryption key only
-from RAMPART_KEK. Exit codes: 0 ok, 1 the check failed (audit verify), 2 a usage or configuration error.`;
+from RAMPART_KEK. Exit codes: 0 ok, 1 the check failed (audit verify) or the step is not due (keys rotate --promote), 2 a usage or configuration error.`;
 
 function notice(io: CliIo, event: ServerNotice): void {
   if (event.kind === 'dev-kek-created') io.err(`rampart: WARNING development key generated at ${event.path} (mode 0600); set RAMPART_KEK in production`);
@@ -131,7 +135,7 @@ async function auditVerify(io: CliIo, file: string | undefined): Promise<number>
 export async function run(argv: readonly string[], io: CliIo): Promise<number> {
   let parsed: ReturnType<typeof parseArgs>;
   try {
-    parsed = parseArgs({ args: [...argv], allowPositionals: true, options: { config: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+    parsed = parseArgs({ args: [...argv], allowPositionals: true, options: { config: { type: 'string' }, help: { type: 'boolean', short: 'h' }, promote: { type: 'boolean' } } });
   } catch (error) {
     io.err(`rampart: ${error instanceof Error ? error.message : String(error)}`);
     io.err(USAGE);
@@ -153,6 +157,10 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
         return configCheck(io, file);
       case 'audit verify':
         return await auditVerify(io, file);
+      case 'keys rotate':
+        return await keys(io, config(io, file), { action: 'rotate', promote: parsed.values.promote === true });
+      case 'keys list':
+        return await keys(io, config(io, file), { action: 'list' });
       default:
         io.err(`rampart: unknown command "${command}"`);
         io.err(USAGE);

@@ -14,7 +14,7 @@ import { registerOpenApi, serveOpenApi } from './openapi/index.js';
 import { registerPages, responseHeaders } from './pages/index.js';
 import { createLoginModule, type LoginModule } from './login/index.js';
 import { createMfaModule, type MfaModule } from './mfa/index.js';
-import { createTokenModule, type TokenModule } from './tokens/index.js';
+import { createTokenModule, TOKEN_BODY_ROUTES, type TokenModule } from './tokens/index.js';
 import { rampart } from '@rampart/fastify';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { ServerConfig } from './config/config.js';
@@ -22,7 +22,7 @@ import { developmentKek } from './data-dir.js';
 import { openDatabase, type ServerDatabase } from './db/database.js';
 import { migrateToLatest } from './db/migrations.js';
 import { fileMailSender, registerAccountRoutes, type AccountsModule, type MailSender } from './accounts/index.js';
-import { SqlRefreshTokenStore, SqlSessionStore } from './stores/index.js';
+import { SqlSessionStore } from './stores/index.js';
 import { createPasswordHasher, type PasswordHasher } from '@rampart/core/password';
 import { systemClock, type Clock, type SecurityEvent, type SecurityEventSink } from '@rampart/core';
 import { errorReporter, logRequests, serverLoggerOptions, type LogDestination } from './ops/logging.js';
@@ -30,12 +30,24 @@ import { countRequests, METRICS_PATH, metricsExposure, serveMetricsOnMainPort, S
 import { rememberRefusedCorrelationIds, requestIdFor } from './ops/request-facts.js';
 
 /**
- * Development's public URL when none is configured: the listen address, with a wildcard address (`0.0.0.0`, `::`)
- * replaced by loopback — a browser cannot be at the wildcard address, and its origin is what the CSRF guard admits.
+ * Development's public URL when none is configured: the listen port on `localhost` when the server listens on a
+ * loopback or wildcard address — a browser cannot be at a wildcard address, and WebAuthn's relying-party id must be a
+ * domain, not an IP address (so passkeys work in development) — else the listen address itself.
  */
 function defaultPublicUrl(listen: ServerConfig['listen']): string {
-  const host = listen.host === '0.0.0.0' || listen.host === '::' ? '127.0.0.1' : listen.host.includes(':') ? `[${listen.host}]` : listen.host;
+  const loopback = ['127.0.0.1', '::1', '0.0.0.0', '::', 'localhost'].includes(listen.host);
+  const host = loopback ? 'localhost' : listen.host.includes(':') ? `[${listen.host}]` : listen.host;
   return `http://${host}:${listen.port}`;
+}
+
+/**
+ * The origins the CSRF guard admits: the public URL's, and in development on `localhost` also the same port on
+ * `127.0.0.1`, the address the quick start prints (both are this machine; no other site can be either).
+ */
+function allowedOrigins(origin: string, production: boolean): string[] {
+  const url = new URL(origin);
+  if (production || url.hostname !== 'localhost') return [origin];
+  return [origin, `${url.protocol}//127.0.0.1${url.port === '' ? '' : `:${url.port}`}`];
 }
 
 /** A running (or ready to run) server. */
@@ -96,6 +108,7 @@ const PROBE_ROUTES: ReadonlySet<string> = new Set(['/livez', '/readyz', METRICS_
  * ready (`/readyz` answers 503 until then, and whenever the database stops answering).
  */
 export async function createServer(config: ServerConfig, options: CreateServerOptions = {}): Promise<RampartServer> {
+  const clock = options.clock ?? systemClock;
   let kek = config.keyEncryptionKey;
   if (kek === undefined) {
     const dev = developmentKek(config.dataDir);
@@ -112,7 +125,7 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
   const audit = await AuditLog.open({ store: await openAuditStore(config, database.pool), signer: auditSigner(kek) });
   let shared: SharedCounters;
   try {
-    shared = await openSharedCounters(config);
+    shared = await openSharedCounters(config, clock);
   } catch (error) {
     await audit.close();
     await database.close();
@@ -135,6 +148,8 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
     logController: new LogController({ disableRequestLogging: true }),
     genReqId: requestIdFor,
     bodyLimit: 1024 * 1024,
+    // WebAuthn credential ids in paths (`DELETE /v1/mfa/passkeys/:id`) run to 1,366 base64url characters.
+    maxParamLength: 1400,
     trustProxy: false,
   });
   const metrics = new ServerMetrics();
@@ -145,7 +160,6 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
   const publicUrl = publicUrlEarly;
   const origin = new URL(publicUrl).origin;
   const sessionStore = new SqlSessionStore(database);
-  const clock = options.clock ?? systemClock;
   const hasher = options.hasher ?? createPasswordHasher({ events });
   const sessions = createSessionManager({ store: sessionStore, events, clock });
   rememberRefusedCorrelationIds(app);
@@ -160,12 +174,13 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
       untrustedForwardingMonitor(proxies),
       // The API preset for /v1 and the probes, the web preset (CSP nonces) for pages: pages/headers.ts.
       responseHeaders(events),
-      bodyLimits({ maxBytes: 64 * 1024 }),
+      // JSON everywhere; the OAuth token endpoints also take forms (RFC 6749 §4.1.3, RFC 7009 §2.1).
+      bodyLimits({ maxBytes: 64 * 1024, routes: TOKEN_BODY_ROUTES }),
       // Every unsafe request a browser sends (it carries cookies, an Origin or Fetch Metadata) must come from the
       // server's own origin with a token bound to its session; see auth/csrf.ts for the requests that are not checked.
       csrf({
         ring,
-        allowedOrigins: [origin],
+        allowedOrigins: allowedOrigins(origin, config.env === 'production'),
         sessionBinding: (request) => request.cookies.get(SESSION_COOKIE),
         cookieAuthenticated: browserRequest,
         verifyFormFieldAfterBodyParsing: true,
@@ -194,8 +209,6 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
     return { status: 'ready', database: database.kind, ...(config.redisUrl === undefined ? {} : { redis: 'ok' }) };
   });
 
-  // Accounts: registration with email verification and password reset. A completed reset ends every session and
-  // refresh-token family of the account (a stolen session must not outlive the password it was opened with).
   const context: ServerContext = {
     app,
     config,
@@ -220,9 +233,8 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
   registerAuthentication(app, authenticators);
   csrfRoute(app);
   identityRoute(app);
-  const login = await createLoginModule(context, { factors: mfa.factors, tokens: tokens.issuer });
-  mfa.registerPasskeyLogin(login.flow);
-  const refreshTokens = new SqlRefreshTokenStore(database);
+  // Accounts: registration with email verification and password reset. A completed reset ends every session and
+  // refresh-token family of the account (a stolen session must not outlive the password it was opened with).
   const accounts = registerAccountRoutes(app, {
     db: database.db,
     hasher,
@@ -238,12 +250,12 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
     },
     limits: { store: shared.rateLimits },
     onPasswordReset: async (userId) => {
-      const at = clock.now();
       await sessions.revokeAll(userId);
-      await refreshTokens.revokeSubject(userId, at, 'logout_everywhere');
       await tokens.issuer.revokeUser(userId, 'password_changed');
     },
   });
+  const login = await createLoginModule(context, { factors: mfa.factors, tokens: tokens.issuer, outbox: accounts.outbox });
+  mfa.registerPasskeyLogin(login.flow);
   registerPages(context);
   serveOpenApi(app);
   // Fastify's default 404 body repeats the raw URL, query string included: answer with a problem that repeats nothing.

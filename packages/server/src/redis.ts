@@ -1,6 +1,7 @@
 import { RedisFirstSeenStore, RedisWindowCounter } from '@rampart/core/detect';
 import { MemoryRateLimitStore, RedisRateLimitStore, type RateLimitStore } from '@rampart/core/ratelimit';
 import { Redis } from 'ioredis';
+import { systemClock, type Clock } from '@rampart/core';
 import type { ServerConfig } from './config/config.js';
 
 /**
@@ -23,9 +24,10 @@ export interface SharedCounters {
  * limiter cannot reach Redis is answered by the limiter's fail-closed policy at once, not after a reconnect loop, and
  * a Redis outage shows in `/readyz`.
  */
-export async function openSharedCounters(config: Pick<ServerConfig, 'redisUrl' | 'redisKeyPrefix'>): Promise<SharedCounters> {
+export async function openSharedCounters(config: Pick<ServerConfig, 'redisUrl' | 'redisKeyPrefix'>, clock: Clock = systemClock): Promise<SharedCounters> {
   if (config.redisUrl === undefined) {
-    return { rateLimits: new MemoryRateLimitStore(), ping: () => Promise.resolve(), close: () => Promise.resolve() };
+    // The server's clock, so limits and the rest of the server agree on time (and a test's manual clock drives both).
+    return { rateLimits: new MemoryRateLimitStore({ clock }), ping: () => Promise.resolve(), close: () => Promise.resolve() };
   }
   const client = new Redis(config.redisUrl, {
     // Commands fail while disconnected instead of piling up behind a dead connection.

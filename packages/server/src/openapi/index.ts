@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import swagger from '@fastify/swagger';
-import { compile, validationProblem, type CompiledSchema } from '@rampart/core/validate';
+import { compile, validationProblem, type CompiledSchema, type TSchema } from '@rampart/core/validate';
 import { ProblemError } from '@rampart/fastify';
 import type { FastifyInstance } from 'fastify';
 import { renderDocsPage } from './docs-page.js';
@@ -33,7 +33,8 @@ export function useCoreValidation(app: FastifyInstance): void {
   app.setValidatorCompiler(({ schema }) => {
     let compiled = cache.get(schema);
     if (compiled === undefined) {
-      compiled = compile(schema as Parameters<typeof compile>[0]) as CompiledSchema<unknown>;
+      const fresh: CompiledSchema<unknown> = compile(schema as TSchema);
+      compiled = fresh;
       cache.set(schema, compiled);
     }
     const check = compiled;
@@ -70,7 +71,11 @@ export async function registerOpenApi(app: FastifyInstance, publicUrl: string): 
       },
     },
     // Probes and the contract itself are not part of the API.
-    transform: ({ schema, url }) => ({ schema: { ...schema, hide: schema?.hide === true || !url.startsWith('/v1') && !url.startsWith('/.well-known') }, url }),
+    // (`schema` is absent at run time for routes declared without one, whatever the types say.)
+    transform: ({ schema, url }) => {
+      const declared = schema as typeof schema | undefined;
+      return { schema: { ...declared, hide: declared?.hide === true || (!url.startsWith('/v1') && !url.startsWith('/.well-known')) }, url };
+    },
   });
 }
 

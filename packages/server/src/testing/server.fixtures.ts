@@ -134,6 +134,8 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     mails,
     events,
     async lastMailTo(to) {
+      // A delivery the request started may still be sending: let it finish, then send what is left.
+      await server.accounts.outbox.idle();
       await server.accounts.outbox.deliverPending();
       const mail = mails.filter((m) => m.to === to).at(-1);
       if (mail === undefined) throw new Error(`no mail to ${to}`);
