@@ -11,6 +11,7 @@ import { createAuthzModule, type AuthzModule } from './authz/index.js';
 import type { ServerContext } from './context.js';
 import { openSharedCounters, type SharedCounters } from './redis.js';
 import { registerOpenApi, serveOpenApi } from './openapi/index.js';
+import { startTracing } from './ops/tracing.js';
 import { registerPages, responseHeaders } from './pages/index.js';
 import { createLoginModule, type LoginModule } from './login/index.js';
 import { createMfaModule, type MfaModule } from './mfa/index.js';
@@ -149,10 +150,12 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
     genReqId: requestIdFor,
     bodyLimit: 1024 * 1024,
     // WebAuthn credential ids in paths (`DELETE /v1/mfa/passkeys/:id`) run to 1,366 base64url characters.
-    maxParamLength: 1400,
+    routerOptions: { maxParamLength: 1400 },
     trustProxy: false,
   });
   const metrics = new ServerMetrics();
+  // Before any route, so every request gets its span.
+  const tracing = config.otlpTracesEndpoint === undefined ? undefined : startTracing(app, config.otlpTracesEndpoint, { 'service.instance.id': config.instanceId });
   const publicUrlEarly = config.publicUrl ?? defaultPublicUrl(config.listen);
   // Before any route: the generator collects every route declared from here on.
   await registerOpenApi(app, publicUrlEarly);
@@ -287,6 +290,7 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
         clearTimeout(timer);
         // The hub commits what is pending and the log signs its final checkpoint before the database goes.
         await hub.close();
+        await tracing?.close();
         await shared.close();
         await database.close();
       }

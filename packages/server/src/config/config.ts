@@ -76,6 +76,11 @@ export interface ServerConfig extends Readonly<Omit<ConfigShape, 'listen' | 'log
   readonly dataDir: string;
   /** The key-encryption key from RAMPART_KEK (≥ 32 bytes), or `undefined` (development generates one). */
   readonly keyEncryptionKey: Buffer | undefined;
+  /**
+   * Where OpenTelemetry traces go (OTLP over HTTP), from the standard variables `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`
+   * or `OTEL_EXPORTER_OTLP_ENDPOINT` (+ `/v1/traces`); `undefined`: no tracing.
+   */
+  readonly otlpTracesEndpoint: string | undefined;
   /** Where each setting came from, for `rampart config check`. */
   readonly sources: Readonly<Record<string, 'default' | 'file' | 'env'>>;
 }
@@ -207,6 +212,7 @@ export function loadConfig(options: LoadConfigOptions = {}): ServerConfig {
     ...value,
     dataDir: isAbsolute(value.dataDir) ? value.dataDir : resolve(cwd, value.dataDir),
     keyEncryptionKey,
+    otlpTracesEndpoint: otlpTracesEndpoint(env),
     sources,
   };
   const metricsPort = config.metrics?.port;
@@ -215,6 +221,22 @@ export function loadConfig(options: LoadConfigOptions = {}): ServerConfig {
   }
   if (config.env === 'production') refuseUnsafeProduction(config);
   return config;
+}
+
+/** The OTLP/HTTP traces URL the standard OpenTelemetry variables name, checked to be an http(s) URL. */
+function otlpTracesEndpoint(env: NodeJS.ProcessEnv): string | undefined {
+  const traces = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT;
+  const base = env.OTEL_EXPORTER_OTLP_ENDPOINT;
+  const url = traces !== undefined && traces !== '' ? traces : base !== undefined && base !== '' ? `${base.replace(/\/+$/, '')}/v1/traces` : undefined;
+  if (url === undefined) return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new ServerConfigError('CONFIG_INVALID', 'invalid configuration: OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT is not a URL');
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new ServerConfigError('CONFIG_INVALID', 'invalid configuration: OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT must be http(s)');
+  return parsed.toString();
 }
 
 /** Production refuses what development tolerates: a generated key, and unencrypted remote services. */
