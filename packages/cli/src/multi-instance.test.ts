@@ -43,8 +43,8 @@ async function startInstance(id: string, port: number, env: NodeJS.ProcessEnv, r
   const child = spawn(process.execPath, [bin, 'serve'], { cwd, env: { ...clean, ...env, RAMPART_INSTANCE_ID: id, RAMPART_PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
-  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
-  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
   for (let waited = 0; waited < 30_000; waited += 50) {
     const match = /listening on (http:\/\/[^\s]+)/.exec(out);
     if (match?.[1] !== undefined) return { child, url: match[1], dataDir: join(cwd, '.rampart') };
