@@ -1,5 +1,6 @@
 import type { RequestView } from '@rampart/core/http';
 import type { FastifyInstance } from 'fastify';
+import { documented } from '../openapi/schemas.js';
 
 /**
  * Which unsafe requests the CSRF guard checks: every request a browser could have sent on the user's behalf — it
@@ -23,7 +24,7 @@ export function browserRequest(request: RequestView): boolean {
  * guard compares with the header. A cross-site page cannot read this response (no CORS allows it).
  */
 export function csrfRoute(app: FastifyInstance): void {
-  app.get('/v1/csrf', (request, reply) => {
+  app.get('/v1/csrf', documented({ tags: ['session'], summary: 'The CSRF token bound to this browser session, for the x-csrf-token header' }), (request, reply) => {
     void reply.header('cache-control', 'no-store');
     return { token: request.rampart?.csrfToken ?? null };
   });

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { requireIdentity } from './guards.js';
+import { documented, responses } from '../openapi/schemas.js';
 
 /**
  * `GET /v1/identity`: who the caller is, as the server sees it — the account id, how the request was authenticated,
@@ -8,7 +9,7 @@ import { requireIdentity } from './guards.js';
  * secret (no session id, no token).
  */
 export function identityRoute(app: FastifyInstance): void {
-  app.get('/v1/identity', (request, reply) => {
+  app.get('/v1/identity', documented({ tags: ['session'], summary: 'Who the caller is: account, credential type, authentication methods and times, scopes', security: ['session', 'bearer', 'apiKey'], responses: responses({}, 401) }), (request, reply) => {
     const identity = requireIdentity(request);
     void reply.header('cache-control', 'no-store');
     return {

@@ -5,6 +5,7 @@ import { ADMIN_ROLE, type RequireAdmin } from './admin.js';
 import { MAX_BINDINGS_PER_USER, ROLE_PATTERN, TENANT_PATTERN, type BindingScope, type RoleBinding, type RoleBindings } from './bindings.js';
 import type { EmitEvent } from './events.js';
 import { correlationId, sendJson, sendProblem } from './http.js';
+import { documented, responses } from '../openapi/schemas.js';
 
 const USER_ID = Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' });
 const userParams = compile(Type.Object({ userId: USER_ID }));
@@ -55,7 +56,7 @@ export interface RoleBindingRouteDeps {
 export function registerRoleBindingRoutes(app: FastifyInstance, deps: RoleBindingRouteDeps): void {
   const { bindings, requireAdmin, emit } = deps;
 
-  app.get('/v1/admin/role-bindings/:userId', async (request, reply) => {
+  app.get('/v1/admin/role-bindings/:userId', documented({ tags: ['admin'], summary: 'A user\'s role bindings (admin)', security: ['session', 'bearer'], params: userParams, responses: responses({}, 401, 403) }), async (request, reply) => {
     await requireAdmin(request, 'read');
     const params = userParams.check(request.params);
     if (!params.ok) return sendProblem(request, reply, INVALID_PATH);
@@ -85,7 +86,7 @@ export function registerRoleBindingRoutes(app: FastifyInstance, deps: RoleBindin
     return reply.code(204).header('cache-control', 'no-store').send();
   };
 
-  app.put('/v1/admin/role-bindings/:userId/tenants/:tenant/:role', async (request, reply) => {
+  app.put('/v1/admin/role-bindings/:userId/tenants/:tenant/:role', documented({ tags: ['admin'], summary: 'Bind a role in a tenant (admin, step-up)', security: ['session', 'bearer'], params: tenantParams, responses: responses({}, 401, 403, 404) }), async (request, reply) => {
     const params = tenantParams.check(request.params);
     if (!params.ok) {
       await requireAdmin(request, 'write');
@@ -93,7 +94,7 @@ export function registerRoleBindingRoutes(app: FastifyInstance, deps: RoleBindin
     }
     return grant(request, reply, params.value.userId, params.value.role, { tenant: params.value.tenant });
   });
-  app.put('/v1/admin/role-bindings/:userId/global/:role', async (request, reply) => {
+  app.put('/v1/admin/role-bindings/:userId/global/:role', documented({ tags: ['admin'], summary: 'Bind a role in every tenant (admin, step-up)', security: ['session', 'bearer'], params: globalParams, responses: responses({}, 401, 403, 404) }), async (request, reply) => {
     const params = globalParams.check(request.params);
     if (!params.ok) {
       await requireAdmin(request, 'write');
@@ -101,7 +102,7 @@ export function registerRoleBindingRoutes(app: FastifyInstance, deps: RoleBindin
     }
     return grant(request, reply, params.value.userId, params.value.role, { global: true });
   });
-  app.delete('/v1/admin/role-bindings/:userId/tenants/:tenant/:role', async (request, reply) => {
+  app.delete('/v1/admin/role-bindings/:userId/tenants/:tenant/:role', documented({ tags: ['admin'], summary: 'Remove a tenant role binding (admin, step-up)', security: ['session', 'bearer'], params: tenantParams, responses: responses({}, 401, 403, 404) }), async (request, reply) => {
     const params = tenantParams.check(request.params);
     if (!params.ok) {
       await requireAdmin(request, 'write');
@@ -109,7 +110,7 @@ export function registerRoleBindingRoutes(app: FastifyInstance, deps: RoleBindin
     }
     return revoke(request, reply, params.value.userId, params.value.role, { tenant: params.value.tenant });
   });
-  app.delete('/v1/admin/role-bindings/:userId/global/:role', async (request, reply) => {
+  app.delete('/v1/admin/role-bindings/:userId/global/:role', documented({ tags: ['admin'], summary: 'Remove a global role binding; the last admin cannot be removed (admin, step-up)', security: ['session', 'bearer'], params: globalParams, responses: responses({}, 401, 403, 404, 409) }), async (request, reply) => {
     const params = globalParams.check(request.params);
     if (!params.ok) {
       await requireAdmin(request, 'write');

@@ -4,6 +4,7 @@ import { compile, validationProblem, type CompiledSchema, type TSchema } from '@
 import { ProblemError } from '@rampart/fastify';
 import type { FastifyInstance } from 'fastify';
 import { renderDocsPage } from './docs-page.js';
+import { DOC_KEY, documentedComponents } from './schemas.js';
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
 
@@ -71,10 +72,19 @@ export async function registerOpenApi(app: FastifyInstance, publicUrl: string): 
       },
     },
     // Probes and the contract itself are not part of the API.
-    // (`schema` is absent at run time for routes declared without one, whatever the types say.)
+    // (`schema` is absent at run time for routes declared without one, whatever the types say.) Documentation-only
+    // schemas (`documented()` in schemas.ts) become the operation's body and parameters here, in the document only.
     transform: ({ schema, url }) => {
-      const declared = schema as typeof schema | undefined;
-      return { schema: { ...declared, hide: declared?.hide === true || (!url.startsWith('/v1') && !url.startsWith('/.well-known')) }, url };
+      const declared = (schema as typeof schema | undefined) ?? {};
+      const { [DOC_KEY]: doc, ...rest } = declared as Record<string, unknown>;
+      return { schema: { ...rest, ...(doc as Record<string, unknown> | undefined), hide: declared.hide === true || (!url.startsWith('/v1') && !url.startsWith('/.well-known')) }, url };
+    },
+    transformObject: (documentObject) => {
+      if (!('openapiObject' in documentObject)) return documentObject.swaggerObject;
+      const document = documentObject.openapiObject;
+      const components = (document.components ??= {});
+      components.schemas = { ...components.schemas, ...(Object.fromEntries(documentedComponents) as Record<string, object>) };
+      return document;
     },
   });
 }

@@ -5,6 +5,7 @@ import type { TokenResponse } from '../auth/contracts.js';
 import type { ReloadingKeySet } from './key-source.js';
 import { SCOPE_MAX_LENGTH, scopeTokens } from './scope.js';
 import type { ServerTokenIssuer } from './service.js';
+import { documented } from '../openapi/schemas.js';
 
 /** RFC 6749 §5.2 and RFC 7009 §2.2.1 error codes this server answers with. */
 export type OAuthError = 'invalid_request' | 'invalid_client' | 'invalid_grant' | 'invalid_scope' | 'unsupported_grant_type' | 'unsupported_token_type';
@@ -137,7 +138,7 @@ export interface TokenRouteDeps {
 export function registerTokenRoutes(app: FastifyInstance, deps: TokenRouteDeps): void {
   const clientKnown = (clientId: string | undefined): boolean => clientId === undefined || clientId === deps.clientId;
 
-  app.post('/v1/token', { onSend: oauthBodyRefusals }, async (request, reply) => {
+  app.post('/v1/token', { onSend: oauthBodyRefusals, ...documented({ tags: ['tokens'], summary: 'Refresh grant (RFC 6749 §6): a new access token and a rotated refresh token', description: 'Errors follow RFC 6749 §5.2 ({ error, error_description }), not problem details. A rotated refresh token used again after the grace window revokes its whole family.', body: tokenParams, bodyMediaTypes: ['application/x-www-form-urlencoded', 'application/json'] }) }, async (request, reply) => {
     const params = requestParams(request, ['grant_type', 'refresh_token', 'scope', 'client_id']);
     if (params === undefined) return oauthError(reply, 'invalid_request');
     // The grant type decides the error before the other parameters: a `password` grant is unsupported, not malformed.
@@ -153,7 +154,7 @@ export function registerTokenRoutes(app: FastifyInstance, deps: TokenRouteDeps):
     return tokens(reply, refreshed.value);
   });
 
-  app.post('/v1/token/revoke', { onSend: oauthBodyRefusals }, async (request, reply) => {
+  app.post('/v1/token/revoke', { onSend: oauthBodyRefusals, ...documented({ tags: ['tokens'], summary: 'Revoke a refresh token and its family (RFC 7009); 200 for unknown tokens too', body: revokeParams, bodyMediaTypes: ['application/x-www-form-urlencoded', 'application/json'] }) }, async (request, reply) => {
     const params = requestParams(request, ['token', 'token_type_hint', 'client_id']);
     if (params === undefined) return oauthError(reply, 'invalid_request');
     const checked = revokeParams.check(params);
@@ -166,7 +167,7 @@ export function registerTokenRoutes(app: FastifyInstance, deps: TokenRouteDeps):
     return noStore(reply).code(200).send();
   });
 
-  app.get('/.well-known/jwks.json', (_request, reply) => {
+  app.get('/.well-known/jwks.json', documented({ tags: ['tokens'], summary: 'Public keys that verify access tokens (current, next and retiring)' }), (_request, reply) => {
     return reply
       .header('cache-control', `public, max-age=${deps.jwksMaxAgeSeconds}`)
       .type('application/jwk-set+json')

@@ -9,6 +9,7 @@ import { correlationId, sendJson, sendProblem, validated } from '../http.js';
 import type { ActivePolicy, PolicySnapshot } from '../policies/active.js';
 import { DecisionAudit, type DecisionFact } from './audit.js';
 import { batchRequest, checkRequest, type CheckInput } from './schema.js';
+import { documented, responses } from '../../openapi/schemas.js';
 
 function insufficientScope(scope: ApiKeyScope) {
   return problem(403, 'insufficient-scope', 'Forbidden', {
@@ -150,7 +151,7 @@ export function registerDecisionRoutes(app: FastifyInstance, deps: DecisionRoute
     return undefined;
   };
 
-  app.post('/v1/authz/check', async (request, reply) => {
+  app.post('/v1/authz/check', documented({ tags: ['authz'], summary: 'One authorization decision (API key with scope authz:check)', security: ['apiKey'], body: checkRequest, responses: responses({}, 400, 401, 403, 429) }), async (request, reply) => {
     const identity = caller(request, reply, 'authz:check');
     if (identity === undefined) return reply;
     const body = validated(checkRequest, request.body, request, reply);
@@ -172,7 +173,7 @@ export function registerDecisionRoutes(app: FastifyInstance, deps: DecisionRoute
     });
   });
 
-  app.post('/v1/authz/check/batch', async (request, reply) => {
+  app.post('/v1/authz/check/batch', documented({ tags: ['authz'], summary: 'Up to 100 decisions from one policy snapshot (scope authz:check:batch)', security: ['apiKey'], body: batchRequest, responses: responses({}, 400, 401, 403, 429) }), async (request, reply) => {
     const identity = caller(request, reply, 'authz:check:batch');
     if (identity === undefined) return reply;
     const body = validated(batchRequest, request.body, request, reply);

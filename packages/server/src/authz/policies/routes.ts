@@ -7,6 +7,7 @@ import { correlationId, sendJson, sendProblem, validated } from '../http.js';
 import type { ActivePolicy } from './active.js';
 import { entityTag, type ActiveMarker, type PolicyRepository, type StoredPolicy } from './repository.js';
 import { compileDocument, type PolicyIssue } from './validate.js';
+import { documented, responses } from '../../openapi/schemas.js';
 
 /** Longest document accepted, in UTF-16 units; the server's 64 KiB body limit bounds it first. */
 const MAX_DOCUMENT = 60_000;
@@ -100,7 +101,7 @@ export interface PolicyRouteDeps {
 export function registerPolicyRoutes(app: FastifyInstance, deps: PolicyRouteDeps): void {
   const { repository, active, requireAdmin, emit } = deps;
 
-  app.get('/v1/admin/policies', async (request, reply) => {
+  app.get('/v1/admin/policies', documented({ tags: ['admin'], summary: 'The active policy version, its history and ETag (admin)', security: ['session', 'bearer'], responses: responses({}, 401, 403) }), async (request, reply) => {
     await requireAdmin(request, 'read');
     const current = await repository.active();
     const history = await repository.history(HISTORY);
@@ -116,7 +117,7 @@ export function registerPolicyRoutes(app: FastifyInstance, deps: PolicyRouteDeps
     });
   });
 
-  app.get('/v1/admin/policies/:version', async (request, reply) => {
+  app.get('/v1/admin/policies/:version', documented({ tags: ['admin'], summary: 'One policy version (admin)', security: ['session', 'bearer'], params: versionParams, responses: responses({}, 401, 403, 404) }), async (request, reply) => {
     await requireAdmin(request, 'read');
     const params = versionParams.check(pathParameters(request));
     if (!params.ok) return sendProblem(request, reply, NOT_FOUND);
@@ -125,7 +126,7 @@ export function registerPolicyRoutes(app: FastifyInstance, deps: PolicyRouteDeps
     return sendJson(reply, 200, { ...view(stored), document: stored.document });
   });
 
-  app.post('/v1/admin/policies/validate', async (request, reply) => {
+  app.post('/v1/admin/policies/validate', documented({ tags: ['admin'], summary: 'Dry run: parse and compile a policy document (admin)', security: ['session', 'bearer'], body: documentBody, responses: responses({}, 400, 401, 403) }), async (request, reply) => {
     // A dry run changes nothing: the read permission suffices, no step-up.
     await requireAdmin(request, 'read');
     const body = validated(documentBody, request.body, request, reply);
@@ -135,7 +136,7 @@ export function registerPolicyRoutes(app: FastifyInstance, deps: PolicyRouteDeps
     return sendJson(reply, 200, { valid: true, digest: `sha256:${compiled.set.digest}`, resourceKinds: [...compiled.set.resourceKinds.keys()].length, roles: [...compiled.set.roles.keys()].length });
   });
 
-  app.put('/v1/admin/policies', async (request, reply) => {
+  app.put('/v1/admin/policies', documented({ tags: ['admin'], summary: 'Publish a new policy version (admin, step-up, If-Match required)', security: ['session', 'bearer'], body: documentBody, responses: responses({}, 400, 401, 403, 412) }), async (request, reply) => {
     const identity = await requireAdmin(request, 'write');
     const body = validated(documentBody, request.body, request, reply);
     if (body === undefined) return reply;
@@ -153,7 +154,7 @@ export function registerPolicyRoutes(app: FastifyInstance, deps: PolicyRouteDeps
     return activated(request, reply, identity.userId, written.policy, written.previous, 'publish', compiled.set.digest);
   });
 
-  app.post('/v1/admin/policies/:version/activate', async (request, reply) => {
+  app.post('/v1/admin/policies/:version/activate', documented({ tags: ['admin'], summary: 'Activate an earlier or later version: rollback or roll forward (admin, step-up)', security: ['session', 'bearer'], params: versionParams, responses: responses({}, 401, 403, 404, 412) }), async (request, reply) => {
     const identity = await requireAdmin(request, 'write');
     const params = versionParams.check(pathParameters(request));
     if (!params.ok) return sendProblem(request, reply, NOT_FOUND);
