@@ -179,4 +179,31 @@ describe('rampart', () => {
     expect((await rampart(['migrate'], cwd)).out).toContain('applied 0001_meta');
     expect((await rampart(['migrate'], cwd)).out).toContain('already at the latest version');
   });
+  it('admin create: an administrator with a one-time password on stderr only; --promote for an existing address; exit 0/1/2', async () => {
+    const cwd = mkdtempSync(join(root, 'a'));
+    const usage = await rampart(['admin', 'create'], cwd);
+    expect(usage.code).toBe(2);
+    expect((await rampart(['admin', 'create', '--email', 'not an address'], cwd)).code).toBe(2);
+    const created = await rampart(['admin', 'create', '--email', 'ops@example.com'], cwd);
+    expect(created.code).toBe(0);
+    const password = /one-time password \(shown once[^)]*\): (\S+)/.exec(created.err)?.[1] ?? '';
+    expect(password.length).toBeGreaterThanOrEqual(20);
+    expect(created.out).toContain('administrator ops@example.com created');
+    expect(created.out).not.toContain(password);
+    const db = new Database(join(cwd, '.rampart', 'rampart.db'), { readonly: true });
+    try {
+      const row = db.prepare("SELECT u.password_hash AS hash FROM rampart_users u JOIN rampart_role_bindings b ON b.user_id = u.id WHERE u.email_normalized = 'ops@example.com' AND b.role = 'admin' AND b.tenant = '*'").get() as { hash: string } | undefined;
+      expect(row?.hash).toMatch(/^\$argon2id\$/);
+      expect(row?.hash).not.toContain(password);
+    } finally {
+      db.close();
+    }
+    const taken = await rampart(['admin', 'create', '--email', 'OPS@example.com'], cwd);
+    expect(taken.code).toBe(1);
+    expect(taken.err).toContain('--promote');
+    const promoted = await rampart(['admin', 'create', '--email', 'ops@example.com', '--promote'], cwd);
+    expect(promoted.code).toBe(0);
+    expect(promoted.out).toContain('promoted');
+    expect(/one-time password[^:]*: (\S+)/.exec(promoted.err)?.[1]).not.toBe(password);
+  });
 });

@@ -2,16 +2,21 @@ import { parseArgs } from 'node:util';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { verify } from '@rampart/core/audit';
+import { systemClock } from '@rampart/core';
+import { createPasswordHasher } from '@rampart/core/password';
 import {
   DEV_KEK_FILE,
   auditPublicKeys,
+  createAdministrator,
   createServer,
   developmentKek,
   ensureDataDir,
+  isLoginAddress,
   loadConfig,
   migrateToLatest,
   openAuditTrails,
   openDatabase,
+  recordUnreported,
   type ServerConfig,
   type ServerNotice,
 } from '@rampart/server';
@@ -38,12 +43,17 @@ commands:
   keys rotate     publish a new JWT signing key (next), promote it when every verifier can have it, retire old ones
                   (--promote: only promote a due next key, exit 1 when none is due)
   keys list       the signing keys that are not retired: active, next, retiring
+  admin create    --email <address> [--promote]: create an administrator (or, with --promote, make an existing
+                  account one) with a one-time password, printed once to stderr; it must be changed at first sign-in
 
 settings: rampart.config.yaml (or --config / RAMPART_CONFIG) and RAMPART_* variables; the key-encryption key only
-from RAMPART_KEK. Exit codes: 0 ok, 1 the check failed (audit verify) or the step is not due (keys rotate --promote), 2 a usage or configuration error.`;
+from RAMPART_KEK. Exit codes: 0 ok, 1 the check failed (audit verify), the step is not due (keys rotate --promote) or
+the address has an account and --promote was not given (admin create), 2 a usage or configuration error.`;
 
 function notice(io: CliIo, event: ServerNotice): void {
-  if (event.kind === 'dev-kek-created') io.err(`rampart: WARNING development key generated at ${event.path} (mode 0600); set RAMPART_KEK in production`);
+  // The one-time password goes to the operator's terminal once, never to stdout (which is often shipped as a log).
+  if (event.kind === 'admin-created') io.err(`rampart: first start: administrator ${event.email} created; one-time password (shown once, must be changed at first sign-in): ${event.password}`);
+  else if (event.kind === 'dev-kek-created') io.err(`rampart: WARNING development key generated at ${event.path} (mode 0600); set RAMPART_KEK in production`);
   else io.err(`rampart: WARNING using the development key at ${event.path}; set RAMPART_KEK in production`);
 }
 
@@ -129,13 +139,50 @@ async function auditVerify(io: CliIo, file: string | undefined): Promise<number>
 }
 
 /**
+ * `rampart admin create --email <address> [--promote]`: an administrator with a one-time password, on the database
+ * the configuration names (opened and migrated as `serve` opens it). The password is printed once, to stderr; the
+ * account must change it at first sign-in. An address that has an account is promoted only with `--promote` (its
+ * sessions and refresh tokens then end). The creation reaches the audit trail at the next server start (a running
+ * server is the trail's only writer).
+ *
+ * Protects against: a server locked out of its administration (the break-glass path needs database access, not a
+ * session); silently taking over an existing account (`--promote` is explicit); a known or reused first password
+ * (144 bits from the CSPRNG, stored as Argon2id only, replaced at first sign-in).
+ */
+async function adminCreate(io: CliIo, file: string | undefined, email: string | undefined, promote: boolean): Promise<number> {
+  if (email === undefined || !isLoginAddress(email)) {
+    io.err('rampart: admin create needs --email <address> (an address the login accepts: ASCII, a dotted domain)');
+    return 2;
+  }
+  const settings = config(io, file);
+  ensureDataDir(settings.dataDir);
+  const database = openDatabase(settings);
+  try {
+    await migrateToLatest(database.db);
+    const outcome = await createAdministrator({ database, hasher: createPasswordHasher(), clock: systemClock }, { email, how: 'cli', promote });
+    if (outcome.kind === 'address_taken') {
+      io.err(`rampart: ${email} already has an account; pass --promote to make it an administrator with a new one-time password`);
+      return 1;
+    }
+    if (outcome.kind === 'not_needed') return 1;
+    await recordUnreported(database, outcome, Date.now());
+    const what = outcome.kind === 'created' ? 'created' : `promoted${outcome.unlocked ? ' (and unlocked)' : ''}; its sessions and refresh tokens ended`;
+    io.out(`rampart: administrator ${outcome.email} ${what} (account ${outcome.userId})`);
+    io.err(`rampart: one-time password (shown once, must be changed at first sign-in): ${outcome.password}`);
+    return 0;
+  } finally {
+    await database.close();
+  }
+}
+
+/**
  * Runs one `rampart` command and resolves with its exit code. Configuration and usage errors print one precise line
  * and exit 2; nothing prints a secret.
  */
 export async function run(argv: readonly string[], io: CliIo): Promise<number> {
   let parsed: ReturnType<typeof parseArgs>;
   try {
-    parsed = parseArgs({ args: [...argv], allowPositionals: true, options: { config: { type: 'string' }, help: { type: 'boolean', short: 'h' }, promote: { type: 'boolean' } } });
+    parsed = parseArgs({ args: [...argv], allowPositionals: true, options: { config: { type: 'string' }, help: { type: 'boolean', short: 'h' }, promote: { type: 'boolean' }, email: { type: 'string' } } });
   } catch (error) {
     io.err(`rampart: ${error instanceof Error ? error.message : String(error)}`);
     io.err(USAGE);
@@ -161,6 +208,8 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
         return await keys(io, config(io, file), { action: 'rotate', promote: parsed.values.promote === true });
       case 'keys list':
         return await keys(io, config(io, file), { action: 'list' });
+      case 'admin create':
+        return await adminCreate(io, file, typeof parsed.values.email === 'string' ? parsed.values.email : undefined, parsed.values.promote === true);
       default:
         io.err(`rampart: unknown command "${command}"`);
         io.err(USAGE);

@@ -83,7 +83,23 @@ export type SecurityEventType =
   /** A signed-in user changed their password (with the current one and a recent step-up). */
   | 'account.password_changed'
   /** A signed-in user changed their own profile (the names of the changed fields, never their values). */
-  | 'account.profile_updated';
+  | 'account.profile_updated'
+  /** An administrator account was created (first start of an empty database, or `rampart admin create`). */
+  | 'account.created'
+  /** An administrator locked an account: it cannot sign in, and its sessions, refresh tokens and API keys ended. */
+  | 'account.disabled'
+  /** An administrator unlocked an account. */
+  | 'account.enabled'
+  /** An administrator ended an account's sessions and refresh tokens, or revoked one of its API keys. */
+  | 'account.credentials_revoked'
+  /** An administrator read account data (a list of accounts, one profile, its sessions or API keys). */
+  | 'admin.accessed'
+  /** Someone read the audit trail (entries, signed heads, proofs): PCI DSS 10.2.1.3 access to audit logs. */
+  | 'audit.accessed'
+  /** A verification of the audit trail passed. */
+  | 'audit.verified'
+  /** A verification of the audit trail found tampering (the position and the problem, never entry contents). */
+  | 'audit.verify_failed';
 
 export interface SecurityEvent {
   readonly type: SecurityEventType;

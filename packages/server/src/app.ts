@@ -8,6 +8,7 @@ import { browserRequest, csrfRoute } from './auth/csrf.js';
 import { identityRoute } from './auth/identity-route.js';
 import { SESSION_COOKIE, sessionAuthenticator } from './auth/session-cookie.js';
 import { createAuthzModule, type AuthzModule } from './authz/index.js';
+import { createAdminModule, type AdminCreatedNotice } from './admin/index.js';
 import type { ServerContext } from './context.js';
 import { openSharedCounters, type SharedCounters } from './redis.js';
 import { registerOpenApi, serveOpenApi } from './openapi/index.js';
@@ -82,7 +83,7 @@ export interface RampartServer {
 }
 
 /** What the server tells its operator while starting (the CLI prints these). */
-export type ServerNotice = { readonly kind: 'dev-kek-created' | 'dev-kek-used'; readonly path: string };
+export type ServerNotice = { readonly kind: 'dev-kek-created' | 'dev-kek-used'; readonly path: string } | AdminCreatedNotice;
 
 /** Options for {@link createServer}. */
 export interface CreateServerOptions {
@@ -259,6 +260,7 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
   });
   const login = await createLoginModule(context, { factors: mfa.factors, tokens: tokens.issuer, outbox: accounts.outbox });
   mfa.registerPasskeyLogin(login.flow);
+  await createAdminModule(context, { authz, tokens: tokens.issuer, factors: mfa.factors, audit, notify: options.notify });
   registerPages(context);
   serveOpenApi(app);
   // Fastify's default 404 body repeats the raw URL, query string included: answer with a problem that repeats nothing.

@@ -11,3 +11,4 @@ export type { LogDestination } from './ops/logging.js';
 export { METRICS_PATH, metricsExposure, ServerMetrics, type MetricsExposure } from './ops/metrics.js';
 export { AUDIT_FILE, AUDIT_TABLE, auditPublicKeys, auditSigner, auditTableOf, openAuditStore, openAuditTrails, serverKeyRing, type AuditTrail } from './audit-trail.js';
 export { keyScheduleOf, SigningKeyStore, TOKEN_DEFAULTS, TOKEN_BODY_ROUTES, type KeySchedule, type SigningKeyInfo, type StageOutcome, type PromoteOutcome } from './tokens/index.js';
+export { createAdministrator, isLoginAddress, recordUnreported, type AdministratorOutcome } from './admin/index.js';

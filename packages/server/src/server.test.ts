@@ -48,7 +48,8 @@ describe('the server on SQLite', () => {
     const config = settings();
     const notices: string[] = [];
     const server = await createServer(config, { notify: (notice) => notices.push(notice.kind) });
-    expect(notices).toEqual(['dev-kek-created']);
+    // A first start on an empty database also creates the first administrator (its one-time password told once).
+    expect(notices).toEqual(['dev-kek-created', 'admin-created']);
     const url = await server.listen();
     const ready = await fetch(`${url}/readyz`);
     expect(ready.status).toBe(200);
@@ -104,7 +105,7 @@ describe('the server on SQLite', () => {
     const notices: string[] = [];
     const server = await createServer(config, { notify: (notice) => notices.push(notice.kind) });
     await server.close();
-    expect(notices).toEqual([]);
+    expect(notices).toEqual(['admin-created']);
     expect(() => statSync(join(config.dataDir, 'dev-kek.key'))).toThrow();
     writeFileSync(join(root, 'unused'), '');
   });

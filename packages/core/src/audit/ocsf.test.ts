@@ -78,6 +78,14 @@ const ALL_TYPES: Record<SecurityEventType, true> = {
   'account.password_reset': true,
   'account.password_changed': true,
   'account.profile_updated': true,
+  'account.created': true,
+  'account.disabled': true,
+  'account.enabled': true,
+  'account.credentials_revoked': true,
+  'admin.accessed': true,
+  'audit.accessed': true,
+  'audit.verified': true,
+  'audit.verify_failed': true,
 };
 
 /** Appends one event to a fresh log and returns its stored record (with its chain hash). */
@@ -213,12 +221,14 @@ describe('toOcsf', () => {
     }
     expect(classes.get(3002)?.filter((t) => !/^(auth\.login|mfa|session|token\.refresh|token\.issued|token\.access\.refused|token\.apikey\.refused)/.test(t))).toEqual([]);
     expect(classes.get(3001)?.filter((t) => !t.startsWith('account.')).sort()).toEqual(['authz.role.granted', 'authz.role.revoked', 'mfa.backup_codes.regenerated', 'mfa.totp.enrolled', 'mfa.totp.removed', 'mfa.webauthn.registered', 'mfa.webauthn.removed', 'password.hasher_busy', 'password.rehashed', 'token.apikey.created', 'token.apikey.revoked']);
-    expect(classes.get(3001)?.filter((t) => t.startsWith('account.'))).toHaveLength(9);
+    expect(classes.get(3001)?.filter((t) => t.startsWith('account.'))).toHaveLength(13);
     expect(classes.get(3003)?.sort()).toEqual(['authz.allowed', 'authz.denied', 'authz.failed']);
-    expect(classes.get(6003)?.every((t) => /^(http|ratelimit)\./.test(t))).toBe(true);
+    expect(classes.get(6003)?.every((t) => /^(http|ratelimit)\./.test(t) || t === 'admin.accessed' || t === 'audit.accessed')).toBe(true);
     expect(classes.get(RAMPART_CONTROL_CHANGE_CLASS_UID)?.sort()).toEqual([
       'audit.events_dropped',
       'audit.pruned',
+      'audit.verified',
+      'audit.verify_failed',
       'authz.policy.activated',
       'authz.policy.refused',
       'authz.policy.reloaded',

@@ -76,10 +76,11 @@ function m(classUid: OcsfClassUid, activityId: number, activity: string, status:
 
 /*
  * Activity ids follow OCSF 1.3: Authentication 1 Logon, 2 Logoff, 4 Service Ticket Request, 5 Service Ticket Renew, 99 Other; Account Change
- * 1 Create, 3 Password Change, 4 Password Reset, 6 Delete, 7 Attach Policy (a role bound), 8 Detach Policy (a role
+ * 1 Create, 2 Enable, 3 Password Change, 4 Password Reset, 5 Disable, 6 Delete, 7 Attach Policy (a role bound), 8 Detach Policy (a role
  * unbound), 9 Lock, 10 MFA Factor Enable, 11 MFA Factor Disable, 99 Other; Authorize Session
- * and API Activity 99 Other (the event does not name privileges or a CRUD verb). Rampart Control Change: 1 Rotate,
- * 2 Retire, 3 Reload, 4 Refuse, 5 Loosen, 6 Alert, 7 Prune, 8 Drop, 9 Activate. Severity: Informational for success, Low for a
+ * and API Activity 99 Other (the event does not name privileges or a CRUD verb), API Activity 2 Read for reads by
+ * administrators and of the audit trail. Rampart Control Change: 1 Rotate,
+ * 2 Retire, 3 Reload, 4 Refuse, 5 Loosen, 6 Alert, 7 Prune, 8 Drop, 9 Activate, 10 Verify. Severity: Informational for success, Low for a
  * refusal, Medium for an outage or a loosened control, High for signs of an attack (token reuse, replay, counter
  * regression, lockout, alert).
  */
@@ -142,6 +143,21 @@ function mapping(type: SecurityEventType): Mapping {
       return m(3001, 3, 'Password Change', OK, 3);
     case 'account.profile_updated':
       return m(3001, 99, 'Other', OK, 1);
+    case 'account.created':
+      return m(3001, 1, 'Create', OK, 3);
+    case 'account.disabled':
+      return m(3001, 5, 'Disable', OK, 3);
+    case 'account.enabled':
+      return m(3001, 2, 'Enable', OK, 3);
+    case 'account.credentials_revoked':
+      return m(3001, 99, 'Other', OK, 3);
+    case 'admin.accessed':
+    case 'audit.accessed':
+      return m(6003, 2, 'Read', OK, 1);
+    case 'audit.verified':
+      return m(RAMPART_CONTROL_CHANGE_CLASS_UID, 10, 'Verify', OK, 1);
+    case 'audit.verify_failed':
+      return m(RAMPART_CONTROL_CHANGE_CLASS_UID, 10, 'Verify', FAIL, 4);
     case 'password.hasher_busy':
       return m(3001, 99, 'Other', FAIL, 3);
     case 'token.apikey.created':

@@ -1,0 +1,48 @@
+import { problem, type Problem } from '@rampart/core/http';
+
+/*
+ * The administration module's problems (RFC 9457). Each says what the client can do next; the reason behind a refusal
+ * goes to the security event, never to the answer.
+ */
+
+/** An account id that names no account (malformed ids are refused earlier by the route schema: 400). */
+export const USER_NOT_FOUND: Problem = problem(404, 'not-found', 'Not Found', { code: 'admin.user_not_found', detail: 'No such account.' });
+
+/** An API key id that names no key. */
+export const API_KEY_NOT_FOUND: Problem = problem(404, 'not-found', 'Not Found', { code: 'admin.api_key_not_found', detail: 'No such API key.' });
+
+/** An administrator asked to lock their own account: they would lose the session they are using and may be the last one. */
+export const CANNOT_LOCK_SELF: Problem = problem(409, 'cannot-lock-self', 'Conflict', {
+  code: 'admin.cannot_lock_self',
+  detail: 'An administrator cannot lock their own account: ask another administrator.',
+});
+
+/** A verification of this instance's trail is already running: verifications run one at a time. */
+export const VERIFY_RUNNING: Problem = problem(409, 'verify-running', 'Conflict', {
+  code: 'audit.verify_running',
+  detail: 'A verification of the audit trail is already running on this instance: try again when it has finished.',
+  headers: { 'retry-after': '5' },
+});
+
+/** An inclusion proof for an entry that no signed checkpoint covers yet. */
+export const NOT_CHECKPOINTED: Problem = problem(409, 'not-checkpointed', 'Conflict', {
+  code: 'audit.not_checkpointed',
+  detail: 'No signed checkpoint covers this entry yet: checkpoints are signed every minute. Try again shortly.',
+  headers: { 'retry-after': '60' },
+});
+
+/** A seq beyond the trail, or an entry whose content retention removed. */
+export const ENTRY_NOT_FOUND: Problem = problem(404, 'not-found', 'Not Found', { code: 'audit.entry_not_found', detail: 'No such audit entry (or its content was pruned).' });
+
+/** Too many proofs computed at once on this instance (each reads every leaf hash of the tree). */
+export const PROOFS_BUSY: Problem = problem(503, 'busy', 'Service Unavailable', {
+  code: 'audit.busy',
+  detail: 'Too many audit proofs are being computed: try again shortly.',
+  headers: { 'retry-after': '2' },
+});
+
+/** A signed-in account whose password was set by someone else (a one-time password) must change it first. */
+export const PASSWORD_CHANGE_REQUIRED: Problem = problem(403, 'password-change-required', 'Forbidden', {
+  code: 'auth.password_change_required',
+  detail: 'This account signed in with a one-time password: change it (POST /v1/password/change) before anything else.',
+});
