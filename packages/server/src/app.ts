@@ -13,7 +13,7 @@ import type { ServerContext } from './context.js';
 import { openSharedCounters, type SharedCounters } from './redis.js';
 import { registerOpenApi, serveOpenApi } from './openapi/index.js';
 import { startTracing } from './ops/tracing.js';
-import { registerPages, responseHeaders } from './pages/index.js';
+import { ACCOUNT_FORM_ROUTES, registerPages, responseHeaders, SIGN_IN_FORM_ROUTES } from './pages/index.js';
 import { createLoginModule, type LoginModule } from './login/index.js';
 import { createMfaModule, type MfaModule } from './mfa/index.js';
 import { createTokenModule, TOKEN_BODY_ROUTES, type TokenModule } from './tokens/index.js';
@@ -178,8 +178,9 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
       untrustedForwardingMonitor(proxies),
       // The API preset for /v1 and the probes, the web preset (CSP nonces) for pages: pages/headers.ts.
       responseHeaders(events),
-      // JSON everywhere; the OAuth token endpoints also take forms (RFC 6749 §4.1.3, RFC 7009 §2.1).
-      bodyLimits({ maxBytes: 64 * 1024, routes: TOKEN_BODY_ROUTES }),
+      // JSON everywhere; the OAuth token endpoints also take forms (RFC 6749 §4.1.3, RFC 7009 §2.1), and the pages'
+      // form posts take only small urlencoded bodies.
+      bodyLimits({ maxBytes: 64 * 1024, routes: [...TOKEN_BODY_ROUTES, ...SIGN_IN_FORM_ROUTES, ...ACCOUNT_FORM_ROUTES] }),
       // Every unsafe request a browser sends (it carries cookies, an Origin or Fetch Metadata) must come from the
       // server's own origin with a token bound to its session; see auth/csrf.ts for the requests that are not checked.
       csrf({

@@ -3,6 +3,7 @@ import type { Authenticator } from '../auth/authenticate.js';
 import type { Identity } from '../auth/identity.js';
 import type { ServerContext } from '../context.js';
 import { ADMIN_ROLE, adminGuard, type RequireAdmin } from './admin.js';
+import { AccountApiKeys } from './api-keys/account-keys.js';
 import { apiKeyAuthenticator } from './api-keys/authenticator.js';
 import { serverApiKeys } from './api-keys/keys.js';
 import { registerApiKeyRoutes } from './api-keys/routes.js';
@@ -17,7 +18,8 @@ import { registerPolicyRoutes } from './policies/routes.js';
 import { registerRoleBindingRoutes } from './role-binding-routes.js';
 
 export { ADMIN_ROLE, ADMIN_SCOPE, type AdminAction, type RequireAdmin } from './admin.js';
-export { API_KEY_SCOPES, type ApiKeyScope } from './api-keys/keys.js';
+export { AccountApiKeys, accountApiKeys, API_KEY_MIN_TTL_MS, type ApiKeyCreation, type ApiKeyRequest, type CreatedApiKey } from './api-keys/account-keys.js';
+export { API_KEY_DEFAULT_TTL_MS, API_KEY_MAX_TTL_MS, API_KEY_SCOPES, MAX_LIVE_KEYS_PER_USER, serverApiKeys, type ApiKeyScope } from './api-keys/keys.js';
 export type { PolicySnapshot } from './policies/active.js';
 
 /** What the authorization module gives the server. */
@@ -69,7 +71,7 @@ export async function createAuthzModule(ctx: ServerContext): Promise<AuthzModule
   const keys = serverApiKeys(database, ctx.ring, clock, ctx.events);
   const requireAdmin = adminGuard(bindings, emit, clock);
 
-  registerApiKeyRoutes(app, keys, clock);
+  registerApiKeyRoutes(app, new AccountApiKeys(keys, clock), clock);
   registerRoleBindingRoutes(app, { bindings, requireAdmin, emit });
   registerPolicyRoutes(app, { repository, active, requireAdmin, emit });
   registerDecisionRoutes(app, { active, audit, clock });

@@ -31,6 +31,16 @@ export interface CompletingLoginFlow extends LoginFlow {
    */
   deliver(request: FastifyRequest, reply: FastifyReply, facts: LoginFacts, delivery: LoginDelivery): Promise<void>;
   /**
+   * The session half of {@link deliver} without a body: a fresh session, its cookie on `reply` and the CSRF token
+   * re-bound to it, the success event. For the pages, which answer with a redirect.
+   */
+  openSession(request: FastifyRequest, reply: FastifyReply, facts: LoginFacts): Promise<void>;
+  /**
+   * Spends the pending login `loginToken` after its second factor (`method`) verified and returns what the completed
+   * login proved and how it wants to be delivered; throws the login-token problem when nothing was spent.
+   */
+  spendSecondFactor(loginToken: string, method: AuthMethod): Promise<{ readonly facts: LoginFacts; readonly delivery: LoginDelivery }>;
+  /**
    * {@link LoginFlow.completeSecondFactor} without handing the reply back: for the module's own routes, which must
    * not await a Fastify reply (a thenable).
    */
@@ -70,13 +80,17 @@ export function createLoginFlow(deps: LoginFlowDeps): CompletingLoginFlow {
       void sendJson(reply, 200, body);
       return;
     }
+    await openSession(request, reply, facts);
+    void sendJson(reply, 200, { status: 'signed_in' });
+  }
+
+  async function openSession(request: FastifyRequest, reply: FastifyReply, facts: LoginFacts): Promise<void> {
     // Whatever session the browser arrived with (an anonymous one, one planted by an attacker, another user's) is
     // killed by the login; only the new id is valid afterwards.
     const issued = await sessions.login(sessionIdOf(request), facts.userId, { data: sessionDataOf(facts) });
     if (!issued.ok) throw new ProblemError(SESSION_LIMIT);
     setSessionCookie(request, reply, issued.value.id, { maxAgeSeconds: secondsUntil(issued.value.session.absoluteExpiresAt, clock.now()) });
-    events('auth.login.succeeded', facts.userId, attributes);
-    void sendJson(reply, 200, { status: 'signed_in' });
+    events('auth.login.succeeded', facts.userId, { delivery: 'session', amr: facts.amr.join(' '), clientIp: clientIp(request) });
   }
 
   /** Refuses a completion for an account that is gone, locked or unverified since the first factor. */
@@ -86,16 +100,23 @@ export function createLoginFlow(deps: LoginFlowDeps): CompletingLoginFlow {
     if (!account.emailVerified) throw new ProblemError(EMAIL_UNVERIFIED);
   }
 
-  async function finishSecondFactor(request: FastifyRequest, reply: FastifyReply, loginToken: string, method: AuthMethod): Promise<void> {
+  async function spendSecondFactor(loginToken: string, method: AuthMethod): Promise<{ readonly facts: LoginFacts; readonly delivery: LoginDelivery }> {
     const spent = await pending.spend(loginToken);
     if (spent === undefined) throw new ProblemError(LOGIN_TOKEN_INVALID);
     await checkAccount(spent.userId);
     const facts: LoginFacts = { userId: spent.userId, amr: combinedAmr(spent.amr, [method]), authTime: spent.authTime, fullyAuthenticatedAt: clock.now() };
-    await deliver(request, reply, facts, spent.delivery);
+    return { facts, delivery: spent.delivery };
+  }
+
+  async function finishSecondFactor(request: FastifyRequest, reply: FastifyReply, loginToken: string, method: AuthMethod): Promise<void> {
+    const { facts, delivery } = await spendSecondFactor(loginToken, method);
+    await deliver(request, reply, facts, delivery);
   }
 
   return {
     deliver,
+    openSession,
+    spendSecondFactor,
 
     attempt(loginToken: string): Promise<PendingLogin | undefined> {
       return pending.attempt(loginToken);

@@ -2,7 +2,7 @@
  * The login module: password login with a second-factor step, the login flow that alone creates sessions and tokens,
  * logout, step-up, the caller's sessions, password change and the profile. See README.md beside this file.
  */
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { PasswordPolicy } from '@rampart/core/password';
 import { MailOutbox, type MailSender } from '../accounts/index.js';
 import type { LoginFlow, SecondFactors, TokenIssuer } from '../auth/contracts.js';
@@ -16,8 +16,13 @@ import { registerPasswordRoutes } from './password-routes.js';
 import { PendingLogins } from './pending-logins.js';
 import { registerProfileRoutes } from './profile-routes.js';
 import { registerSessionRoutes, stepUpSession } from './session-routes.js';
+import { createBrowserLogin, type BrowserLogin } from './browser-login.js';
 
+export { AccountSessions, type AccountSession } from './account-sessions.js';
+export { accountProfile, type AccountProfile } from './profile-routes.js';
 export { combinedAmr } from './flow.js';
+export type { BrowserLogin } from './browser-login.js';
+export type { PasswordStepOutcome } from './login-routes.js';
 export { methodsOf, type SecondFactorMethod } from './login-routes.js';
 export { LOGIN_TOKEN_PATTERN, loginTokenHash } from './login-token.js';
 export { MAX_SECOND_FACTOR_ATTEMPTS, PENDING_LOGIN_TTL_MS, PendingLogins } from './pending-logins.js';
@@ -49,6 +54,20 @@ export interface LoginModule {
   stepUp(request: FastifyRequest, reply: FastifyReply, amr: readonly AuthMethod[]): Promise<FastifyReply>;
   /** Deletes expired pending logins (they are also dropped whenever a new one is stored). Returns how many. */
   sweep(): Promise<number>;
+  /** The sign-in pages' view of the module: the routes' own steps, answering nothing (see `browser-login.ts`). */
+  readonly browser: BrowserLogin;
+}
+
+const registered = new WeakMap<FastifyInstance, LoginModule>();
+
+/**
+ * The login module registered on `app`, for the sign-in pages (which call the same steps as the routes). Throws when
+ * there is none: a page must not start without the implementation it fronts.
+ */
+export function loginModuleOf(app: FastifyInstance): LoginModule {
+  const module = registered.get(app);
+  if (module === undefined) throw new Error('the login module is not registered on this server');
+  return module;
 }
 
 /** Never called: the module only enqueues into the fallback outbox, whose rows the accounts' outbox delivers. */
@@ -72,7 +91,8 @@ export function createLoginModule(ctx: ServerContext, deps: LoginDeps): Promise<
   const reauthentication = { db, hasher, factors: deps.factors, throttles, clock, events };
   const outbox = deps.outbox ?? new MailOutbox(db, UNUSED_SENDER, clock, () => undefined);
 
-  registerLoginRoutes(app, { db, hasher, factors: deps.factors, flow, pending, throttles, clock, events });
+  const loginDeps = { db, hasher, factors: deps.factors, flow, pending, throttles, clock, events };
+  registerLoginRoutes(app, loginDeps);
   registerSessionRoutes(app, { ...reauthentication, sessions });
   registerPasswordRoutes(app, {
     ...reauthentication,
@@ -87,12 +107,15 @@ export function createLoginModule(ctx: ServerContext, deps: LoginDeps): Promise<
   });
   registerProfileRoutes(app, { db, clock, events });
 
-  return Promise.resolve({
+  const module: LoginModule = {
     flow,
     async stepUp(request, reply, amr) {
       await stepUpSession({ sessions, clock, events }, request, reply, amr);
       return reply;
     },
     sweep: () => pending.deleteExpired(),
-  });
+    browser: createBrowserLogin({ login: loginDeps, reauthentication, sessions, pending, factors: deps.factors }),
+  };
+  registered.set(app, module);
+  return Promise.resolve(module);
 }

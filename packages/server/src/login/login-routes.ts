@@ -2,10 +2,10 @@ import type { Clock } from '@rampart/core';
 import type { PasswordHasher } from '@rampart/core/password';
 import { compile, Type } from '@rampart/core/validate';
 import { ProblemError } from '@rampart/fastify';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import { normalizeEmail } from '../accounts/index.js';
-import { requiresSecondFactor, type EnrolledFactors, type LoginDelivery, type SecondFactors } from '../auth/contracts.js';
+import { requiresSecondFactor, type EnrolledFactors, type LoginDelivery, type LoginFacts, type SecondFactors } from '../auth/contracts.js';
 import type { RampartDatabase } from '../db/schema.js';
 import type { LoginEvents } from './events.js';
 import type { CompletingLoginFlow } from './flow.js';
@@ -53,6 +53,83 @@ const loginBody = compile(
 );
 const secondFactorBody = compile(Type.Object({ loginToken: Type.String({ pattern: LOGIN_TOKEN_PATTERN }), method: CODE_METHOD, code: CODE }));
 
+/** What the password step concluded (its refusals are thrown as problems). */
+export type PasswordStepOutcome =
+  /** No second factor is enrolled: the login is complete, deliver `facts`. */
+  | { readonly kind: 'complete'; readonly facts: LoginFacts }
+  /** A second factor is required: the pending login's token (the only copy), the methods to offer, its lifetime. */
+  | { readonly kind: 'mfa_required'; readonly loginToken: string; readonly methods: readonly SecondFactorMethod[]; readonly expiresInMs: number };
+
+/**
+ * The password step of a login, shared by `POST /v1/login` and the sign-in page: throttle, one Argon2id verify on
+ * every path, rehash, verified-address check, then either the completed facts or a pending login. Refusals are thrown
+ * as {@link ProblemError}s: `auth.throttled`, `auth.invalid_credentials` (unknown address, wrong password and locked
+ * account alike), `auth.email_unverified` (after the right password only), `password.hasher_busy`.
+ *
+ * Protects against password guessing and spraying, account enumeration, hashing floods and outdated hashes (see
+ * {@link registerLoginRoutes}).
+ */
+export async function passwordStep(deps: LoginRouteDeps, request: FastifyRequest, input: { readonly email: string; readonly password: string; readonly delivery: LoginDelivery }): Promise<PasswordStepOutcome> {
+  const { db, hasher, factors, pending, throttles, clock, events } = deps;
+  const email = normalizeEmail(input.email);
+  const ip = clientIp(request);
+  await admitAttempt(throttles.password, email, ip);
+  const account = await credentialsByEmail(db, email);
+  // One verify on every path: the stored hash, or core's dummy hash for an unknown address.
+  const verdict = await verifyPassword(hasher, account?.passwordHash, input.password);
+  if (account === undefined || !verdict.ok || account.locked) {
+    const reason = verdict.ok ? 'locked' : verdict.reason;
+    events('auth.login.failed', account?.id ?? throttles.password.accountId(email), { stage: 'password', reason, clientIp: ip });
+    throw new ProblemError(INVALID_CREDENTIALS);
+  }
+  const at = clock.now();
+  if (verdict.value.rehash !== undefined) await storeRehash(db, account.id, account.passwordHash, verdict.value.rehash, new Date(at).toISOString());
+  await throttles.password.recordSuccess(email, ip);
+  // After the right password only: it proves the caller owns the account, so the answer tells a stranger nothing.
+  if (!account.emailVerified) {
+    events('auth.login.failed', account.id, { stage: 'password', reason: 'email_unverified', clientIp: ip });
+    throw new ProblemError(EMAIL_UNVERIFIED);
+  }
+  const enrolled = await factors.enrolled(account.id);
+  if (requiresSecondFactor(enrolled)) {
+    const loginToken = await pending.create({ userId: account.id, amr: ['pwd'], authTime: at, delivery: input.delivery });
+    return { kind: 'mfa_required', loginToken, methods: methodsOf(enrolled), expiresInMs: PENDING_LOGIN_TTL_MS };
+  }
+  return { kind: 'complete', facts: { userId: account.id, amr: ['pwd'], authTime: at, fullyAuthenticatedAt: at } };
+}
+
+/**
+ * The code step of a login, shared by `POST /v1/login/second-factor` and the second-factor page: one attempt counted
+ * against the pending login, the account's second-factor throttle, the code verified (and spent) by the MFA module,
+ * the pending login spent. Returns what the completed login proved; refusals are thrown as {@link ProblemError}s
+ * (`auth.login_token_invalid`, `auth.throttled`, `auth.second_factor_invalid`).
+ *
+ * Protects against second-factor guessing (five attempts per pending login, a per-account throttle across all of
+ * them), replayed codes, and a pending login completing twice.
+ */
+export async function secondFactorStep(
+  deps: LoginRouteDeps,
+  request: FastifyRequest,
+  input: { readonly loginToken: string; readonly method: 'totp' | 'backup_code'; readonly code: string },
+): Promise<{ readonly facts: LoginFacts; readonly delivery: LoginDelivery }> {
+  const { factors, flow, throttles, events } = deps;
+  const ip = clientIp(request);
+  const login = await flow.attempt(input.loginToken);
+  if (login === undefined) {
+    events('auth.login.failed', undefined, { stage: 'second_factor', reason: 'login_token_invalid', clientIp: ip });
+    throw new ProblemError(LOGIN_TOKEN_INVALID);
+  }
+  // Per account, across every pending login of it: a password holder cannot multiply guesses by logging in again.
+  await admitAttempt(throttles.secondFactor, login.userId, ip);
+  const verdict = input.method === 'totp' ? await factors.verifyTotp(login.userId, input.code) : await factors.verifyBackupCode(login.userId, input.code);
+  if (!verdict.ok) {
+    events('auth.login.failed', login.userId, { stage: 'second_factor', method: input.method, reason: verdict.reason, clientIp: ip });
+    throw new ProblemError(SECOND_FACTOR_INVALID);
+  }
+  await throttles.secondFactor.recordSuccess(login.userId, ip);
+  return flow.spendSecondFactor(input.loginToken, input.method === 'totp' ? 'otp' : 'kba');
+}
+
 /**
  * `POST /v1/login` and `POST /v1/login/second-factor`.
  *
@@ -64,58 +141,25 @@ const secondFactorBody = compile(Type.Object({ loginToken: Type.String({ pattern
  * (core's TOTP replay store and single-use backup codes, through the MFA module).
  */
 export function registerLoginRoutes(app: FastifyInstance, deps: LoginRouteDeps): void {
-  const { db, hasher, factors, flow, pending, throttles, clock, events } = deps;
+  const { flow } = deps;
 
   app.post('/v1/login', async (request, reply) => {
     const body = bodyOf(loginBody, request, reply);
     if (body === undefined) return reply;
     const delivery: LoginDelivery = body.delivery ?? 'session';
-    const email = normalizeEmail(body.email);
-    const ip = clientIp(request);
-    await admitAttempt(throttles.password, email, ip);
-    const account = await credentialsByEmail(db, email);
-    // One verify on every path: the stored hash, or core's dummy hash for an unknown address.
-    const verdict = await verifyPassword(hasher, account?.passwordHash, body.password);
-    if (account === undefined || !verdict.ok || account.locked) {
-      const reason = verdict.ok ? 'locked' : verdict.reason;
-      events('auth.login.failed', account?.id ?? throttles.password.accountId(email), { stage: 'password', reason, clientIp: ip });
-      throw new ProblemError(INVALID_CREDENTIALS);
+    const outcome = await passwordStep(deps, request, { email: body.email, password: body.password, delivery });
+    if (outcome.kind === 'mfa_required') {
+      return sendJson(reply, 200, { status: 'mfa_required', loginToken: outcome.loginToken, methods: outcome.methods, expiresIn: outcome.expiresInMs / 1000 });
     }
-    const at = clock.now();
-    if (verdict.value.rehash !== undefined) await storeRehash(db, account.id, account.passwordHash, verdict.value.rehash, new Date(at).toISOString());
-    await throttles.password.recordSuccess(email, ip);
-    // After the right password only: it proves the caller owns the account, so the answer tells a stranger nothing.
-    if (!account.emailVerified) {
-      events('auth.login.failed', account.id, { stage: 'password', reason: 'email_unverified', clientIp: ip });
-      throw new ProblemError(EMAIL_UNVERIFIED);
-    }
-    const enrolled = await factors.enrolled(account.id);
-    if (requiresSecondFactor(enrolled)) {
-      const loginToken = await pending.create({ userId: account.id, amr: ['pwd'], authTime: at, delivery });
-      return sendJson(reply, 200, { status: 'mfa_required', loginToken, methods: methodsOf(enrolled), expiresIn: PENDING_LOGIN_TTL_MS / 1000 });
-    }
-    await flow.deliver(request, reply, { userId: account.id, amr: ['pwd'], authTime: at, fullyAuthenticatedAt: at }, delivery);
+    await flow.deliver(request, reply, outcome.facts, delivery);
     return reply;
   });
 
   app.post('/v1/login/second-factor', async (request, reply) => {
     const body = bodyOf(secondFactorBody, request, reply);
     if (body === undefined) return reply;
-    const ip = clientIp(request);
-    const login = await flow.attempt(body.loginToken);
-    if (login === undefined) {
-      events('auth.login.failed', undefined, { stage: 'second_factor', reason: 'login_token_invalid', clientIp: ip });
-      throw new ProblemError(LOGIN_TOKEN_INVALID);
-    }
-    // Per account, across every pending login of it: a password holder cannot multiply guesses by logging in again.
-    await admitAttempt(throttles.secondFactor, login.userId, ip);
-    const verdict = body.method === 'totp' ? await factors.verifyTotp(login.userId, body.code) : await factors.verifyBackupCode(login.userId, body.code);
-    if (!verdict.ok) {
-      events('auth.login.failed', login.userId, { stage: 'second_factor', method: body.method, reason: verdict.reason, clientIp: ip });
-      throw new ProblemError(SECOND_FACTOR_INVALID);
-    }
-    await throttles.secondFactor.recordSuccess(login.userId, ip);
-    await flow.finishSecondFactor(request, reply, body.loginToken, body.method === 'totp' ? 'otp' : 'kba');
+    const { facts, delivery } = await secondFactorStep(deps, request, body);
+    await flow.deliver(request, reply, facts, delivery);
     return reply;
   });
 }

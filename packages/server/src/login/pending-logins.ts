@@ -92,6 +92,24 @@ export class PendingLogins {
   }
 
   /**
+   * The pending login `token` names, without counting an attempt: for a page that shows which methods to offer.
+   * `undefined` when it is unknown, expired, spent or out of attempts (the same cases {@link attempt} refuses).
+   */
+  async peek(token: unknown): Promise<PendingLogin | undefined> {
+    const hash = hashOf(token);
+    if (hash === undefined) return undefined;
+    const row = await this.#db
+      .selectFrom('rampart_pending_logins')
+      .select(['user_id', 'amr', 'auth_time', 'delivery'])
+      .where('token_hash', '=', hash)
+      .where('used_at', 'is', null)
+      .where('expires_at', '>', this.#clock.now())
+      .where('attempts', '<', MAX_SECOND_FACTOR_ATTEMPTS)
+      .executeTakeFirst();
+    return row === undefined ? undefined : pendingOf(row);
+  }
+
+  /**
    * Spends the login: one conditional UPDATE (unspent, unexpired, an attempt counted and not beyond the maximum), so of
    * concurrent completions exactly one gets the row. `undefined` when nothing was spent.
    */

@@ -27,6 +27,29 @@ const DISPLAY_NAME = Type.String({ minLength: 1, maxLength: 64, pattern: '^[^\\p
 // 400 and nothing is written (mass assignment); the address changes only through a verified flow, never here.
 const patchBody = compile(Type.Object({ displayName: Type.Union([DISPLAY_NAME, Type.Null()]) }));
 
+/** The account as its owner sees it (`GET /v1/account`, the account page). */
+export interface AccountProfile {
+  readonly id: string;
+  readonly email: string;
+  readonly emailVerified: boolean;
+  readonly displayName: string | null;
+  readonly createdAt: string;
+}
+
+/**
+ * The profile of the account `userId` — the caller's own, taken from its identity, never from the request (IDOR) —
+ * or `undefined` when the account is gone. One read for the JSON route and the account page.
+ */
+export async function accountProfile(db: Kysely<RampartDatabase>, userId: string): Promise<AccountProfile | undefined> {
+  const row = await db
+    .selectFrom('rampart_users')
+    .select(['id', 'email', 'email_verified_at', 'display_name', 'created_at'])
+    .where('id', '=', userId)
+    .executeTakeFirst();
+  if (row === undefined) return undefined;
+  return { id: row.id, email: row.email, emailVerified: row.email_verified_at !== null, displayName: row.display_name, createdAt: row.created_at };
+}
+
 /**
  * `GET /v1/account` and `PATCH /v1/account`: the caller's own profile, by session or access token (never an API key:
  * a machine credential does not manage the person's account).
@@ -38,14 +61,10 @@ const patchBody = compile(Type.Object({ displayName: Type.Union([DISPLAY_NAME, T
 export function registerProfileRoutes(app: FastifyInstance, deps: ProfileRouteDeps): void {
   const { db, clock, events } = deps;
 
-  const profileOf = async (userId: string): Promise<Record<string, unknown>> => {
-    const row = await db
-      .selectFrom('rampart_users')
-      .select(['id', 'email', 'email_verified_at', 'display_name', 'created_at'])
-      .where('id', '=', userId)
-      .executeTakeFirst();
-    if (row === undefined) throw new ProblemError(ACCOUNT_GONE);
-    return { id: row.id, email: row.email, emailVerified: row.email_verified_at !== null, displayName: row.display_name, createdAt: row.created_at };
+  const profileOf = async (userId: string): Promise<AccountProfile> => {
+    const profile = await accountProfile(db, userId);
+    if (profile === undefined) throw new ProblemError(ACCOUNT_GONE);
+    return profile;
   };
 
   app.get('/v1/account', async (request, reply) => {

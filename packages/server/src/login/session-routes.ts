@@ -12,6 +12,7 @@ import { bodyOf, clientIp, sendJson } from './http.js';
 import { CODE, CODE_METHOD, PASSWORD } from './login-routes.js';
 import { SESSION_GONE, SESSION_NOT_FOUND } from './problems.js';
 import { reauthenticate, type ReauthenticationDeps } from './reauthenticate.js';
+import { AccountSessions } from './account-sessions.js';
 
 /** What the session routes are built from. */
 export interface SessionRouteDeps extends ReauthenticationDeps {
@@ -19,9 +20,6 @@ export interface SessionRouteDeps extends ReauthenticationDeps {
   readonly clock: Clock;
   readonly events: LoginEvents;
 }
-
-/** Session handles are 16 random bytes, base64url (core's `newSessionHandle`). */
-const HANDLE = /^[A-Za-z0-9_-]{22}$/;
 
 const stepUpBody = compile(Type.Object({ password: PASSWORD, method: Type.Optional(CODE_METHOD), code: Type.Optional(CODE) }));
 
@@ -40,13 +38,37 @@ export async function stepUpSession(
   reply: FastifyReply,
   amr: readonly AuthMethod[],
 ): Promise<void> {
+  const now = await rotateForStepUp(deps, request, reply, amr);
+  void sendJson(reply, 200, { status: 'stepped_up', fullyAuthenticatedAt: new Date(now).toISOString() });
+}
+
+/**
+ * {@link stepUpSession} without a body (the pages answer with a redirect): rotates the session with the fresh facts,
+ * sets the cookie on `reply`, emits the event; returns the new `fullyAuthenticatedAt`. Same protections.
+ */
+export async function rotateForStepUp(
+  deps: { readonly sessions: SessionManager; readonly clock: Clock; readonly events: LoginEvents },
+  request: FastifyRequest,
+  reply: FastifyReply,
+  amr: readonly AuthMethod[],
+): Promise<number> {
   const identity = requireIdentity(request, ['session']);
   const now = deps.clock.now();
   const rotated = await deps.sessions.rotate(sessionIdOf(request), { privilegeChanged: true, data: { authTime: now, amr: [...amr], fullyAuthenticatedAt: now } });
   if (!rotated.ok) throw new ProblemError(SESSION_GONE);
   setSessionCookie(request, reply, rotated.value.id, { maxAgeSeconds: secondsUntil(rotated.value.session.absoluteExpiresAt, now) });
   deps.events('auth.login.succeeded', identity.userId, { stage: 'step_up', amr: amr.join(' '), clientIp: clientIp(request) });
-  void sendJson(reply, 200, { status: 'stepped_up', fullyAuthenticatedAt: new Date(now).toISOString() });
+  return now;
+}
+
+/**
+ * Ends the caller's browser session: revoked in the store (not just forgotten by the browser), the cookie cleared and
+ * the CSRF token re-bound to "no session" on `reply`. Shared by `POST /v1/logout` and the sign-out form.
+ */
+export async function endSession(sessions: SessionManager, request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  requireIdentity(request, ['session']);
+  await sessions.revoke(sessionIdOf(request));
+  clearSessionCookie(request, reply);
 }
 
 /**
@@ -61,11 +83,10 @@ export async function stepUpSession(
  */
 export function registerSessionRoutes(app: FastifyInstance, deps: SessionRouteDeps): void {
   const { sessions } = deps;
+  const own = new AccountSessions(sessions);
 
   app.post('/v1/logout', async (request, reply) => {
-    requireIdentity(request, ['session']);
-    await sessions.revoke(sessionIdOf(request));
-    clearSessionCookie(request, reply);
+    await endSession(sessions, request, reply);
     return reply.code(204).header('cache-control', 'no-store').send();
   });
 
@@ -83,7 +104,7 @@ export function registerSessionRoutes(app: FastifyInstance, deps: SessionRouteDe
   app.get('/v1/sessions', async (request, reply) => {
     const identity = requireIdentity(request, ['session', 'access_token']);
     const current = identity.source === 'session' ? sessionIdOf(request) : undefined;
-    const listed = await sessions.list(identity.userId, current === undefined ? {} : { current });
+    const listed = await own.list(identity.userId, current);
     return sendJson(reply, 200, {
       sessions: listed.map((s) => ({
         handle: s.handle,
@@ -98,14 +119,14 @@ export function registerSessionRoutes(app: FastifyInstance, deps: SessionRouteDe
     const identity = requireIdentity(request, ['session']);
     const { handle } = request.params;
     // Another user's handle and a made-up one take the same path to the same 404: the lookup is within the caller's own.
-    if (!HANDLE.test(handle) || !(await sessions.revokeHandle(identity.userId, handle))) throw new ProblemError(SESSION_NOT_FOUND);
+    if (!(await own.revoke(identity.userId, handle))) throw new ProblemError(SESSION_NOT_FOUND);
     if (handle === identity.sessionHandle) clearSessionCookie(request, reply);
     return reply.code(204).header('cache-control', 'no-store').send();
   });
 
   app.delete('/v1/sessions', async (request, reply) => {
     const identity = requireIdentity(request, ['session']);
-    const revoked = await sessions.revokeAll(identity.userId, { except: sessionIdOf(request) });
+    const revoked = await own.revokeOthers(identity.userId, sessionIdOf(request));
     return sendJson(reply, 200, { revoked });
   });
 }

@@ -1,5 +1,4 @@
 import type { Clock } from '@rampart/core';
-import type { BackupCodes } from '@rampart/core/mfa';
 import { compile, Type } from '@rampart/core/validate';
 import { ProblemError } from '@rampart/fastify';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -9,21 +8,21 @@ import { requireIdentity, requireStepUp } from '../auth/guards.js';
 import type { Identity } from '../auth/identity.js';
 import type { RampartDatabase } from '../db/schema.js';
 import { bodyOf, sendJson, sendRefusal } from './http.js';
-import type { PasskeyRegistry } from './passkey-registry.js';
+import type { AccountFactors } from './account-factors.js';
 import type { Passkeys } from './passkeys.js';
 import { CODE_INVALID, PASSKEY_NOT_FOUND, PASSKEY_REGISTRATION_FAILED, PASSKEYS_UNAVAILABLE, TOTP_NOT_ENROLLED, TOTP_NOT_PENDING } from './problems.js';
 import type { TotpFactor } from './totp.js';
-import { credentialIdParam, PASSKEY_NAME, RegistrationCredential } from './webauthn-json.js';
+import { PASSKEY_NAME, RegistrationCredential } from './webauthn-json.js';
 
 /** What the enrollment routes act on. */
 export interface EnrollmentRouteDeps {
   readonly db: Kysely<RampartDatabase>;
   readonly clock: Clock;
   readonly totp: TotpFactor;
-  readonly backupCodes: BackupCodes;
   /** `undefined` when the public URL cannot run WebAuthn ceremonies (registration then answers 503). */
   readonly passkeys: Passkeys | undefined;
-  readonly registry: PasskeyRegistry;
+  /** The summary, backup codes, passkey list and removal (shared with the account pages). */
+  readonly factors: AccountFactors;
 }
 
 // Closed objects: any undeclared member is a 400 (mass assignment), an empty POST is `{}`.
@@ -45,7 +44,7 @@ const PERSON = ['session', 'access_token'] as const;
  * answer `no-store`).
  */
 export function registerEnrollmentRoutes(app: FastifyInstance, deps: EnrollmentRouteDeps): void {
-  const { db, clock, totp, backupCodes, registry } = deps;
+  const { db, clock, totp, factors } = deps;
   const stepUp = (request: FastifyRequest): Identity => requireStepUp(request, { clock });
 
   /** The account's name for authenticator apps and passkey prompts (its address); 401 if the account is gone. */
@@ -62,18 +61,7 @@ export function registerEnrollmentRoutes(app: FastifyInstance, deps: EnrollmentR
 
   app.get('/v1/mfa', async (request, reply) => {
     const { userId } = requireIdentity(request, PERSON);
-    const [status, remaining, passkeys] = await Promise.all([
-      totp.status(userId),
-      backupCodes.remaining(userId),
-      registry.count(userId),
-    ]);
-    return sendJson(reply, 200, {
-      totp: { enrolled: status.enrolled, pending: status.pending },
-      backupCodes: { remaining },
-      passkeys: { count: passkeys.total, disabled: passkeys.disabled, available: deps.passkeys !== undefined },
-      // contracts.ts requiresSecondFactor: TOTP or a passkey; backup codes only recover such an account.
-      secondFactorRequired: status.enrolled || passkeys.total > 0,
-    });
+    return sendJson(reply, 200, await factors.summary(userId));
   });
 
   app.post('/v1/mfa/totp', async (request, reply) => {
@@ -102,7 +90,7 @@ export function registerEnrollmentRoutes(app: FastifyInstance, deps: EnrollmentR
     const { userId } = stepUp(request);
     if (bodyOf(emptyBody, request, reply) === undefined) return reply;
     // Core replaces the whole set in one transaction and reports `mfa.backup_codes.regenerated` (a count, no code).
-    const codes = await backupCodes.regenerate(userId);
+    const codes = await factors.regenerateBackupCodes(userId);
     return sendJson(reply, 200, { codes, count: codes.length });
   });
 
@@ -126,14 +114,14 @@ export function registerEnrollmentRoutes(app: FastifyInstance, deps: EnrollmentR
 
   app.get('/v1/mfa/passkeys', async (request, reply) => {
     const { userId } = requireIdentity(request, PERSON);
-    return sendJson(reply, 200, { passkeys: await registry.list(userId) });
+    return sendJson(reply, 200, { passkeys: await factors.listPasskeys(userId) });
   });
 
   app.delete('/v1/mfa/passkeys/:id', async (request, reply) => {
     const { userId } = stepUp(request);
-    const params = credentialIdParam.check(request.params);
+    const { id } = request.params as { readonly id?: unknown };
     // A malformed id, an unknown one and another user's one get the same answer: no existence oracle.
-    if (!params.ok || !(await registry.remove(userId, params.value.id))) return sendRefusal(request, reply, PASSKEY_NOT_FOUND);
+    if (!(await factors.removePasskey(userId, id))) return sendRefusal(request, reply, PASSKEY_NOT_FOUND);
     return reply.code(204).header('cache-control', 'no-store').send();
   });
 }

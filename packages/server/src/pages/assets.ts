@@ -11,7 +11,7 @@ const TYPES: Readonly<Record<string, string>> = {
 };
 
 /** The asset names the pages may load; anything else is a 404 (no directory walk, no path from the request). */
-export const ASSET_NAMES = ['rampart.css', 'passkeys.js'] as const;
+export const ASSET_NAMES = ['rampart.css', 'passkeys.js', 'link-token.js'] as const;
 
 /**
  * Serves the pages' stylesheet and scripts from memory: a fixed list read once at start, so a request path never

@@ -162,12 +162,25 @@ export class SigningKeyStore {
    * retiring (its private part is kept sealed until retirement, so the row stays verifiable as a whole).
    */
   async promote(now: number, actor: KeyActor): Promise<PromoteOutcome> {
+    try {
+      return await this.#promote(now, actor);
+    } catch (error) {
+      // A concurrent promotion committed between this one's reads (PostgreSQL's READ COMMITTED lets the two reads see
+      // different moments): the transaction rolled back, nothing changed, the other promotion won.
+      if (error instanceof SigningKeyStoreError && error.code === 'SIGNING_KEY_RACE') return { status: 'raced' };
+      throw error;
+    }
+  }
+
+  async #promote(now: number, actor: KeyActor): Promise<PromoteOutcome> {
     return writeTransaction(this.#store, async (trx): Promise<PromoteOutcome> => {
       const next = await this.#slot(trx, 'next');
       if (next === undefined) return { status: 'none' };
       const promotableAt = this.#promotableAt(next);
       if (now < promotableAt) return { status: 'not_due', kid: next.kid, promotableAt };
       const active = await this.#slot(trx, 'active');
+      // The key read as next is already active: another promotion committed between the two reads.
+      if (active?.kid === next.kid) return { status: 'raced' };
       const retireAfter = now + retireDelayMs(this.#schedule);
       if (active !== undefined) {
         // Conditional on the kid read above: a concurrent promotion that already moved the slot makes this match nothing.

@@ -1,26 +1,23 @@
 import type { Clock } from '@rampart/core';
 import { problem } from '@rampart/core/http';
-import type { ApiKeys } from '@rampart/core/token';
 import { compile, Type } from '@rampart/core/validate';
 import type { FastifyInstance } from 'fastify';
 import { requireIdentity, requireStepUp } from '../../auth/guards.js';
 import { sendJson, sendProblem, validated } from '../http.js';
-import { API_KEY_DEFAULT_TTL_MS, API_KEY_MAX_TTL_MS, API_KEY_SCOPES, ApiKeyLimitError, MAX_LIVE_KEYS_PER_USER, publicKeyView } from './keys.js';
+import type { AccountApiKeys } from './account-keys.js';
+import { API_KEY_SCOPES, MAX_LIVE_KEYS_PER_USER, publicKeyView } from './keys.js';
+import { documented, responses } from '../../openapi/schemas.js';
 
 // A label for the owner's list: printable, no control or bidi characters (it is shown in pages and terminals).
-const NAME = Type.String({ pattern: '^[^\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069]{1,100}$' });
+export const API_KEY_NAME = Type.String({ pattern: '^[^\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069]{1,100}$' });
 const SCOPES = Type.Array(Type.Union(API_KEY_SCOPES.map((scope) => Type.Literal(scope))), { minItems: 1, maxItems: API_KEY_SCOPES.length, uniqueItems: true });
 
 // Closed: `subject`, `neverExpires`, `prefix`, `id` and any other member are refused (mass assignment).
-const createBody = compile(Type.Object({ name: NAME, scopes: SCOPES, expiresAt: Type.Optional(Type.String({ format: 'date-time', maxLength: 40 })) }));
+const createBody = compile(Type.Object({ name: API_KEY_NAME, scopes: SCOPES, expiresAt: Type.Optional(Type.String({ format: 'date-time', maxLength: 40 })) }));
 // Core's id: 22 base62 characters (128 bits).
 const keyParams = compile(Type.Object({ id: Type.String({ pattern: '^[0-9A-Za-z]{22}$' }) }));
 
 /** Shortest lifetime accepted: a key that dies before it can be deployed is a mistake, not a choice. */
-const MIN_TTL_MS = 60_000;
-/** Most keys listed (live ones are bounded; revoked and expired ones stay for the owner's review). */
-const MAX_LISTED = 100;
-
 const NOT_FOUND = problem(404, 'not-found', 'Not Found', { code: 'apikey.not_found', detail: 'No such API key.' });
 
 /**
@@ -33,51 +30,38 @@ const NOT_FOUND = problem(404, 'not-found', 'Not Found', { code: 'apikey.not_fou
  * an unknown one, and nothing changes); secrets at rest or in caches (the key is shown once with `no-store`; lists
  * show the public prefix and id only); one account filling the table (at most 25 live keys).
  */
-export function registerApiKeyRoutes(app: FastifyInstance, keys: ApiKeys, clock: Clock): void {
-  app.post('/v1/api-keys', async (request, reply) => {
+export function registerApiKeyRoutes(app: FastifyInstance, keys: AccountApiKeys, clock: Clock): void {
+  app.post('/v1/api-keys', documented({ tags: ['api-keys'], summary: 'Create an API key (shown once); needs a recent full authentication', security: ['session', 'bearer'], body: createBody, responses: responses({}, 400, 401, 403, 409) }), async (request, reply) => {
     const identity = requireStepUp(request, { clock });
     const body = validated(createBody, request.body, request, reply);
     if (body === undefined) return reply;
-    const now = clock.now();
-    const ttlMs = body.expiresAt === undefined ? API_KEY_DEFAULT_TTL_MS : Date.parse(body.expiresAt) - now;
-    if (!Number.isSafeInteger(ttlMs) || ttlMs < MIN_TTL_MS || ttlMs > API_KEY_MAX_TTL_MS) {
+    const outcome = await keys.create(identity.userId, { name: body.name, scopes: body.scopes, ...(body.expiresAt === undefined ? {} : { expiresAt: Date.parse(body.expiresAt) }) });
+    if (!outcome.ok) {
       return sendProblem(
         request,
         reply,
-        problem(400, 'api-key-expiry', 'Bad Request', { code: 'apikey.expiry_invalid', detail: 'expiresAt must be in the future and at most one year away.' }),
+        outcome.reason === 'expiry_invalid'
+          ? problem(400, 'api-key-expiry', 'Bad Request', { code: 'apikey.expiry_invalid', detail: 'expiresAt must be in the future and at most one year away.' })
+          : problem(409, 'api-key-limit', 'Conflict', { code: 'apikey.limit_reached', detail: `An account may hold at most ${MAX_LIVE_KEYS_PER_USER} live API keys: revoke one first.` }),
       );
     }
-    try {
-      const created = await keys.create({ subject: identity.userId, name: body.name, scopes: body.scopes, ttlMs });
-      void reply.header('pragma', 'no-cache');
-      return await sendJson(reply, 201, { ...publicKeyView(created.info), key: created.key });
-    } catch (error) {
-      if (!(error instanceof ApiKeyLimitError)) throw error;
-      return sendProblem(
-        request,
-        reply,
-        problem(409, 'api-key-limit', 'Conflict', { code: 'apikey.limit_reached', detail: `An account may hold at most ${MAX_LIVE_KEYS_PER_USER} live API keys: revoke one first.` }),
-      );
-    }
+    void reply.header('pragma', 'no-cache');
+    return sendJson(reply, 201, { ...publicKeyView(outcome.created.info), key: outcome.created.key });
   });
 
-  app.get('/v1/api-keys', async (request, reply) => {
+  app.get('/v1/api-keys', documented({ tags: ['api-keys'], summary: 'The caller\'s API keys (never the secret)', security: ['session', 'bearer'], responses: responses({}, 401, 403) }), async (request, reply) => {
     const identity = requireIdentity(request, ['session', 'access_token']);
-    const listed = await keys.list(identity.userId);
     // Newest first, so a capped list keeps the keys that matter.
-    const newest = listed.sort((a, b) => b.createdAt - a.createdAt).slice(0, MAX_LISTED);
-    return sendJson(reply, 200, { keys: newest.map(publicKeyView) });
+    return sendJson(reply, 200, { keys: (await keys.list(identity.userId)).map(publicKeyView) });
   });
 
-  app.delete('/v1/api-keys/:id', async (request, reply) => {
+  app.delete('/v1/api-keys/:id', documented({ tags: ['api-keys'], summary: 'Revoke one of the caller\'s API keys', security: ['session', 'bearer'], params: keyParams, responses: responses({}, 401, 403, 404) }), async (request, reply) => {
     const identity = requireIdentity(request, ['session', 'access_token']);
     const params = keyParams.check(request.params);
     // A malformed id is answered like an unknown one: the route says nothing about which ids exist.
     if (!params.ok) return sendProblem(request, reply, NOT_FOUND);
-    const own = (await keys.list(identity.userId)).find((key) => key.id === params.value.id);
-    if (own === undefined) return sendProblem(request, reply, NOT_FOUND);
     // Idempotent: an already revoked key of one's own is 204 again, and only the first revocation is an event.
-    await keys.revoke(own.id);
+    if (!(await keys.revoke(identity.userId, params.value.id))) return sendProblem(request, reply, NOT_FOUND);
     return reply.code(204).header('cache-control', 'no-store').send();
   });
 }
