@@ -16,6 +16,7 @@ import { verifyPassword } from './password.js';
 import { PENDING_LOGIN_TTL_MS, type PendingLogins } from './pending-logins.js';
 import { EMAIL_UNVERIFIED, INVALID_CREDENTIALS, LOGIN_TOKEN_INVALID, SECOND_FACTOR_INVALID } from './problems.js';
 import { credentialsByEmail, storeRehash } from './users.js';
+import { documented, responses } from '../openapi/schemas.js';
 
 /** What the login routes are built from. */
 export interface LoginRouteDeps {
@@ -143,7 +144,7 @@ export async function secondFactorStep(
 export function registerLoginRoutes(app: FastifyInstance, deps: LoginRouteDeps): void {
   const { flow } = deps;
 
-  app.post('/v1/login', async (request, reply) => {
+  app.post('/v1/login', documented({ tags: ['login'], summary: 'Sign in with e-mail and password: a session cookie, tokens, or mfa_required with a login token', description: 'Unknown address, wrong password and locked account get one answer (auth.invalid_credentials) after the same work. Throttled per account and per client.', body: loginBody, responses: responses({}, 400, 401, 403, 429, 503) }), async (request, reply) => {
     const body = bodyOf(loginBody, request, reply);
     if (body === undefined) return reply;
     const delivery: LoginDelivery = body.delivery ?? 'session';
@@ -155,7 +156,7 @@ export function registerLoginRoutes(app: FastifyInstance, deps: LoginRouteDeps):
     return reply;
   });
 
-  app.post('/v1/login/second-factor', async (request, reply) => {
+  app.post('/v1/login/second-factor', documented({ tags: ['login'], summary: 'Finish a pending login with a TOTP or backup code', body: secondFactorBody, responses: responses({}, 400, 401, 429) }), async (request, reply) => {
     const body = bodyOf(secondFactorBody, request, reply);
     if (body === undefined) return reply;
     const { facts, delivery } = await secondFactorStep(deps, request, body);

@@ -17,6 +17,7 @@ import { hashPassword } from './password.js';
 import type { PendingLogins } from './pending-logins.js';
 import { PASSWORD_CHANGED_CONCURRENTLY, SESSION_GONE } from './problems.js';
 import { reauthenticate, type ReauthenticationDeps } from './reauthenticate.js';
+import { documented, responses } from '../openapi/schemas.js';
 
 /** What the password-change route is built from. */
 export interface PasswordRouteDeps extends ReauthenticationDeps {
@@ -47,7 +48,7 @@ export function registerPasswordRoutes(app: FastifyInstance, deps: PasswordRoute
   const { db, sessions, tokens, pending, clock, events } = deps;
   const policy = deps.policy ?? createPasswordPolicy({ serviceName: 'Rampart' });
 
-  app.post('/v1/password/change', async (request, reply) => {
+  app.post('/v1/password/change', documented({ tags: ['account'], summary: 'Change the password (current password and a recent full authentication); other sessions and refresh tokens end', security: ['session', 'bearer'], body: changeBody, responses: responses({}, 400, 401, 403, 409, 503) }), async (request, reply) => {
     const identity = requireStepUp(request, { clock });
     const body = bodyOf(changeBody, request, reply);
     if (body === undefined) return reply;

@@ -8,6 +8,7 @@ import type { RampartDatabase } from '../db/schema.js';
 import type { LoginEvents } from './events.js';
 import { bodyOf, sendJson } from './http.js';
 import { ACCOUNT_GONE } from './problems.js';
+import { documented, responses } from '../openapi/schemas.js';
 
 /** What the profile routes are built from. */
 export interface ProfileRouteDeps {
@@ -67,12 +68,12 @@ export function registerProfileRoutes(app: FastifyInstance, deps: ProfileRouteDe
     return profile;
   };
 
-  app.get('/v1/account', async (request, reply) => {
+  app.get('/v1/account', documented({ tags: ['account'], summary: 'The caller\'s profile', security: ['session', 'bearer'], responses: responses({}, 401) }), async (request, reply) => {
     const identity = requireIdentity(request, ['session', 'access_token']);
     return sendJson(reply, 200, await profileOf(identity.userId));
   });
 
-  app.patch('/v1/account', async (request, reply) => {
+  app.patch('/v1/account', documented({ tags: ['account'], summary: 'Update what a user may change (displayName); any other member is refused', security: ['session', 'bearer'], body: patchBody, responses: responses({}, 400, 401) }), async (request, reply) => {
     const identity = requireIdentity(request, ['session', 'access_token']);
     const body = bodyOf(patchBody, request, reply);
     if (body === undefined) return reply;

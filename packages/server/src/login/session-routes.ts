@@ -13,6 +13,7 @@ import { CODE, CODE_METHOD, PASSWORD } from './login-routes.js';
 import { SESSION_GONE, SESSION_NOT_FOUND } from './problems.js';
 import { reauthenticate, type ReauthenticationDeps } from './reauthenticate.js';
 import { AccountSessions } from './account-sessions.js';
+import { documented, responses } from '../openapi/schemas.js';
 
 /** What the session routes are built from. */
 export interface SessionRouteDeps extends ReauthenticationDeps {
@@ -85,12 +86,12 @@ export function registerSessionRoutes(app: FastifyInstance, deps: SessionRouteDe
   const { sessions } = deps;
   const own = new AccountSessions(sessions);
 
-  app.post('/v1/logout', async (request, reply) => {
+  app.post('/v1/logout', documented({ tags: ['session'], summary: 'End this browser session', security: ['session'], responses: responses({}, 401, 403) }), async (request, reply) => {
     await endSession(sessions, request, reply);
     return reply.code(204).header('cache-control', 'no-store').send();
   });
 
-  app.post('/v1/session/step-up', async (request, reply) => {
+  app.post('/v1/session/step-up', documented({ tags: ['session'], summary: 'Prove the password (and second factor) again: a new session id with a fresh full authentication', security: ['session'], body: stepUpBody, responses: responses({}, 400, 401, 403, 429) }), async (request, reply) => {
     const identity = requireIdentity(request, ['session']);
     const body = bodyOf(stepUpBody, request, reply);
     if (body === undefined) return reply;
@@ -101,7 +102,7 @@ export function registerSessionRoutes(app: FastifyInstance, deps: SessionRouteDe
 
   // Listing is read-only and shows handles, never ids: an access token (a first-party app) may list the account's
   // browser sessions too. Ending sessions takes the browser session itself.
-  app.get('/v1/sessions', async (request, reply) => {
+  app.get('/v1/sessions', documented({ tags: ['session'], summary: 'The caller\'s live sessions (handles, never ids)', security: ['session', 'bearer'], responses: responses({}, 401) }), async (request, reply) => {
     const identity = requireIdentity(request, ['session', 'access_token']);
     const current = identity.source === 'session' ? sessionIdOf(request) : undefined;
     const listed = await own.list(identity.userId, current);
@@ -115,7 +116,7 @@ export function registerSessionRoutes(app: FastifyInstance, deps: SessionRouteDe
     });
   });
 
-  app.delete<{ Params: { handle: string } }>('/v1/sessions/:handle', async (request, reply) => {
+  app.delete<{ Params: { handle: string } }>('/v1/sessions/:handle', documented({ tags: ['session'], summary: 'End one of the caller\'s sessions by handle', security: ['session'], responses: responses({}, 401, 403, 404) }), async (request, reply) => {
     const identity = requireIdentity(request, ['session']);
     const { handle } = request.params;
     // Another user's handle and a made-up one take the same path to the same 404: the lookup is within the caller's own.
@@ -124,7 +125,7 @@ export function registerSessionRoutes(app: FastifyInstance, deps: SessionRouteDe
     return reply.code(204).header('cache-control', 'no-store').send();
   });
 
-  app.delete('/v1/sessions', async (request, reply) => {
+  app.delete('/v1/sessions', documented({ tags: ['session'], summary: 'End every other session of the caller', security: ['session'], responses: responses({}, 401, 403) }), async (request, reply) => {
     const identity = requireIdentity(request, ['session']);
     const revoked = await own.revokeOthers(identity.userId, sessionIdOf(request));
     return sendJson(reply, 200, { revoked });

@@ -11,6 +11,7 @@ import type { ClientLimit } from './limits.js';
 import { passkeyMethod, type Passkeys } from './passkeys.js';
 import { DELIVERY_WITH_LOGIN_TOKEN, LOGIN_TOKEN_INVALID, PASSKEY_VERIFICATION_FAILED, PASSKEYS_UNAVAILABLE } from './problems.js';
 import { AuthenticationCredential } from './webauthn-json.js';
+import { documented, responses } from '../openapi/schemas.js';
 
 /** What the passkey login routes need. */
 export interface PasskeyLoginDeps {
@@ -57,7 +58,7 @@ export function registerPasskeyLoginRoutes(app: FastifyInstance, deps: PasskeyLo
     return row !== undefined && row.locked_at === null;
   }
 
-  app.post('/v1/login/passkey/options', async (request, reply) => {
+  app.post('/v1/login/passkey/options', documented({ tags: ['login'], summary: 'Passkey sign-in options: for a pending login (loginToken) or a usernameless sign-in', body: optionsBody, responses: responses({}, 400, 401, 429, 503) }), async (request, reply) => {
     const passkeys = passkeysOrRefuse();
     if (await limit(request, reply)) return reply;
     const body = bodyOf(optionsBody, request, reply);
@@ -68,7 +69,7 @@ export function registerPasskeyLoginRoutes(app: FastifyInstance, deps: PasskeyLo
     return sendJson(reply, 200, { options: await passkeys.startAuthentication(pending.userId) });
   });
 
-  app.post('/v1/login/passkey', async (request, reply) => {
+  app.post('/v1/login/passkey', documented({ tags: ['login'], summary: 'Sign in with a passkey assertion (second factor, or alone with user verification)', body: finishBody, responses: responses({}, 400, 401, 429, 503) }), async (request, reply) => {
     const passkeys = passkeysOrRefuse();
     if (await limit(request, reply)) return reply;
     const body = bodyOf(finishBody, request, reply);

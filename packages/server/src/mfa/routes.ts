@@ -12,7 +12,8 @@ import type { AccountFactors } from './account-factors.js';
 import type { Passkeys } from './passkeys.js';
 import { CODE_INVALID, PASSKEY_NOT_FOUND, PASSKEY_REGISTRATION_FAILED, PASSKEYS_UNAVAILABLE, TOTP_NOT_ENROLLED, TOTP_NOT_PENDING } from './problems.js';
 import type { TotpFactor } from './totp.js';
-import { PASSKEY_NAME, RegistrationCredential } from './webauthn-json.js';
+import { credentialIdParam, PASSKEY_NAME, RegistrationCredential } from './webauthn-json.js';
+import { documented, responses } from '../openapi/schemas.js';
 
 /** What the enrollment routes act on. */
 export interface EnrollmentRouteDeps {
@@ -59,19 +60,19 @@ export function registerEnrollmentRoutes(app: FastifyInstance, deps: EnrollmentR
     return deps.passkeys;
   }
 
-  app.get('/v1/mfa', async (request, reply) => {
+  app.get('/v1/mfa', documented({ tags: ['mfa'], summary: 'The caller\'s factors: authenticator app, backup codes left, passkeys', security: ['session', 'bearer'], responses: responses({}, 401) }), async (request, reply) => {
     const { userId } = requireIdentity(request, PERSON);
     return sendJson(reply, 200, await factors.summary(userId));
   });
 
-  app.post('/v1/mfa/totp', async (request, reply) => {
+  app.post('/v1/mfa/totp', documented({ tags: ['mfa'], summary: 'Start TOTP enrollment: otpauth URI, secret and QR (step-up)', security: ['session', 'bearer'], body: emptyBody, responses: responses({}, 401, 403) }), async (request, reply) => {
     const { userId } = stepUp(request);
     if (bodyOf(emptyBody, request, reply) === undefined) return reply;
     const started = await totp.start(userId, await accountName(userId));
     return sendJson(reply, 200, { otpauthUri: started.uri, secret: started.secret, qrSvg: started.qrSvg, expiresAt: new Date(started.expiresAt).toISOString() });
   });
 
-  app.post('/v1/mfa/totp/confirm', async (request, reply) => {
+  app.post('/v1/mfa/totp/confirm', documented({ tags: ['mfa'], summary: 'Confirm TOTP enrollment with a code (step-up)', security: ['session', 'bearer'], body: confirmBody, responses: responses({}, 400, 401, 403, 429) }), async (request, reply) => {
     const { userId } = stepUp(request);
     const body = bodyOf(confirmBody, request, reply);
     if (body === undefined) return reply;
@@ -80,13 +81,13 @@ export function registerEnrollmentRoutes(app: FastifyInstance, deps: EnrollmentR
     return sendJson(reply, 200, { status: 'enrolled', replaced: confirmed.replaced });
   });
 
-  app.delete('/v1/mfa/totp', async (request, reply) => {
+  app.delete('/v1/mfa/totp', documented({ tags: ['mfa'], summary: 'Remove the authenticator app (step-up)', security: ['session', 'bearer'], responses: responses({}, 401, 403, 404) }), async (request, reply) => {
     const { userId } = stepUp(request);
     if (!(await totp.remove(userId))) return sendRefusal(request, reply, TOTP_NOT_ENROLLED);
     return reply.code(204).header('cache-control', 'no-store').send();
   });
 
-  app.post('/v1/mfa/backup-codes', async (request, reply) => {
+  app.post('/v1/mfa/backup-codes', documented({ tags: ['mfa'], summary: 'A new set of backup codes, shown once (step-up)', security: ['session', 'bearer'], body: emptyBody, responses: responses({}, 401, 403) }), async (request, reply) => {
     const { userId } = stepUp(request);
     if (bodyOf(emptyBody, request, reply) === undefined) return reply;
     // Core replaces the whole set in one transaction and reports `mfa.backup_codes.regenerated` (a count, no code).
@@ -94,7 +95,7 @@ export function registerEnrollmentRoutes(app: FastifyInstance, deps: EnrollmentR
     return sendJson(reply, 200, { codes, count: codes.length });
   });
 
-  app.post('/v1/mfa/passkeys/options', async (request, reply) => {
+  app.post('/v1/mfa/passkeys/options', documented({ tags: ['mfa'], summary: 'Passkey registration options (step-up)', security: ['session', 'bearer'], body: emptyBody, responses: responses({}, 401, 403, 503) }), async (request, reply) => {
     const { userId } = stepUp(request);
     const passkeys = passkeysOrRefuse();
     if (bodyOf(emptyBody, request, reply) === undefined) return reply;
@@ -102,7 +103,7 @@ export function registerEnrollmentRoutes(app: FastifyInstance, deps: EnrollmentR
     return sendJson(reply, 200, { options });
   });
 
-  app.post('/v1/mfa/passkeys', async (request, reply) => {
+  app.post('/v1/mfa/passkeys', documented({ tags: ['mfa'], summary: 'Register a passkey from the authenticator\'s response (step-up)', security: ['session', 'bearer'], body: registerBody, responses: responses({}, 400, 401, 403, 503) }), async (request, reply) => {
     const { userId } = stepUp(request);
     const passkeys = passkeysOrRefuse();
     const body = bodyOf(registerBody, request, reply);
@@ -112,12 +113,12 @@ export function registerEnrollmentRoutes(app: FastifyInstance, deps: EnrollmentR
     return sendJson(reply, 201, registered.value);
   });
 
-  app.get('/v1/mfa/passkeys', async (request, reply) => {
+  app.get('/v1/mfa/passkeys', documented({ tags: ['mfa'], summary: 'The caller\'s passkeys (never the public keys)', security: ['session', 'bearer'], responses: responses({}, 401) }), async (request, reply) => {
     const { userId } = requireIdentity(request, PERSON);
     return sendJson(reply, 200, { passkeys: await factors.listPasskeys(userId) });
   });
 
-  app.delete('/v1/mfa/passkeys/:id', async (request, reply) => {
+  app.delete('/v1/mfa/passkeys/:id', documented({ tags: ['mfa'], summary: 'Remove one of the caller\'s passkeys (step-up)', security: ['session', 'bearer'], params: credentialIdParam, responses: responses({}, 401, 403, 404) }), async (request, reply) => {
     const { userId } = stepUp(request);
     const { id } = request.params as { readonly id?: unknown };
     // A malformed id, an unknown one and another user's one get the same answer: no existence oracle.

@@ -10,6 +10,7 @@ import type { ClientLimit } from './limits.js';
 import type { Passkeys } from './passkeys.js';
 import { PASSKEY_VERIFICATION_FAILED, PASSKEYS_UNAVAILABLE, SESSION_INVALID } from './problems.js';
 import { AuthenticationCredential } from './webauthn-json.js';
+import { documented, responses } from '../openapi/schemas.js';
 
 /** What the passkey step-up routes need. */
 export interface StepUpRouteDeps {
@@ -39,7 +40,7 @@ export function registerPasskeyStepUp(app: FastifyInstance, deps: StepUpRouteDep
     return deps.passkeys;
   };
 
-  app.post('/v1/mfa/passkeys/step-up/options', async (request, reply) => {
+  app.post('/v1/mfa/passkeys/step-up/options', documented({ tags: ['session'], summary: 'Passkey step-up options for this session', security: ['session'], body: emptyBody, responses: responses({}, 401, 503) }), async (request, reply) => {
     // A session only: a step-up renews the session it is made in; a token is renewed by signing in again.
     const { userId } = requireIdentity(request, ['session']);
     const passkeys = passkeysOrRefuse();
@@ -48,7 +49,7 @@ export function registerPasskeyStepUp(app: FastifyInstance, deps: StepUpRouteDep
     return sendJson(reply, 200, { options: await passkeys.startAuthentication(userId) });
   });
 
-  app.post('/v1/mfa/passkeys/step-up', async (request, reply) => {
+  app.post('/v1/mfa/passkeys/step-up', documented({ tags: ['session'], summary: 'Step up with a passkey: a new session id with a fresh full authentication', security: ['session'], body: assertionBody, responses: responses({}, 400, 401, 503) }), async (request, reply) => {
     const { userId } = requireIdentity(request, ['session']);
     const passkeys = passkeysOrRefuse();
     if (await limit(request, reply)) return reply;

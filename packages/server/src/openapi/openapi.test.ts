@@ -16,13 +16,22 @@ describe('the API contract', () => {
   it('serves an OpenAPI 3.1 document that the official schema accepts, with the routes and their credentials', async () => {
     const response = await apiRequest(t.url, 'GET', '/openapi.json');
     expect(response.status).toBe(200);
-    const document = response.body as { openapi: string; paths: Record<string, Record<string, { requestBody?: unknown; security?: unknown }>> };
+    const document = response.body as { openapi: string; paths: Record<string, Record<string, { summary?: string; tags?: string[]; requestBody?: unknown; parameters?: unknown[]; security?: unknown }>> };
     expect(document.openapi).toBe('3.1.0');
     const validator = new Validator();
     const result = await validator.validate(document);
     expect(result.errors ?? []).toEqual([]);
     expect(result.valid).toBe(true);
     expect(document.paths['/v1/accounts']?.post?.requestBody).toBeDefined();
+    // Every operation is documented: a tag, a summary, and the body or parameters it takes.
+    const operations = Object.entries(document.paths).flatMap(([path, methods]) => Object.entries(methods).map(([method, operation]) => ({ path, method, operation: operation })));
+    expect(operations.length).toBeGreaterThan(50);
+    expect(operations.filter(({ operation }) => operation.summary === undefined || (operation.tags ?? []).length === 0).map(({ method, path }) => `${method} ${path}`)).toEqual([]);
+    // (Routes whose path says everything — lock, unlock, activate, bind — take no body.)
+    const pathSaysAll = new Set(['/v1/logout', '/v1/admin/users/{id}/lock', '/v1/admin/users/{id}/unlock', '/v1/admin/audit/verify', '/v1/admin/policies/{version}/activate', '/v1/admin/role-bindings/{userId}/tenants/{tenant}/{role}', '/v1/admin/role-bindings/{userId}/global/{role}']);
+    const bodyless = operations.filter(({ method, path, operation }) => ['post', 'put', 'patch'].includes(method) && !pathSaysAll.has(path) && operation.requestBody === undefined);
+    expect(bodyless.map(({ method, path }) => `${method} ${path}`)).toEqual([]);
+    expect(operations.filter(({ path, operation }) => path.includes('{') && (operation.parameters ?? []).length === 0).map(({ method, path }) => `${method} ${path}`)).toEqual([]);
     // Probes and the contract itself are not API operations.
     expect(Object.keys(document.paths).filter((path) => !path.startsWith('/v1') && !path.startsWith('/.well-known'))).toEqual([]);
   });
