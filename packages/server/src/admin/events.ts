@@ -1,4 +1,5 @@
 import type { Clock, SecurityEventSink, SecurityEventType } from '@rampart/core';
+import { eventEmitter, type EmitEvent, type EventAttributes } from '../http/events.js';
 
 /** The event types the administration module emits (all in core's list and its OCSF mapping). */
 export type AdminEventType = Extract<
@@ -15,22 +16,12 @@ export type AdminEventType = Extract<
 >;
 
 /** Event attributes: ids, counts, route names and reasons — never an address, a password, a token or entry contents. */
-export type AdminEventAttributes = Readonly<Record<string, string | number | boolean>>;
+export type AdminEventAttributes = EventAttributes;
 
 /** Emits one of the module's events, stamped by the server's clock. */
-export type AdminEvents = (type: AdminEventType, subject: string | undefined, attributes?: AdminEventAttributes) => void;
+export type AdminEvents = EmitEvent<AdminEventType>;
 
-/**
- * The module's emitter. Protects the audit trail from secrets by construction (callers pass ids and counts; the type
- * admits no nested values), and a throwing sink — which breaks `SecurityEventSink`'s contract — cannot turn a decided
- * request into a 500.
- */
+/** The module's emitter (../http/events.ts): flat attributes only, and a throwing sink cannot fail a request. */
 export function adminEvents(sink: SecurityEventSink, clock: Clock): AdminEvents {
-  return (type, subject, attributes) => {
-    try {
-      sink({ type, at: new Date(clock.now()), ...(subject === undefined ? {} : { subject }), ...(attributes === undefined ? {} : { attributes }) });
-    } catch {
-      // The sink's contract says it does not throw; if it does, the change it reports stands.
-    }
-  };
+  return eventEmitter<AdminEventType>(sink, clock);
 }

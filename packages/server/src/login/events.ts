@@ -1,32 +1,21 @@
-import type { Clock, SecurityEvent, SecurityEventSink, SecurityEventType } from '@rampart/core';
+import type { Clock, SecurityEventSink, SecurityEventType } from '@rampart/core';
+import { eventEmitter, type EmitEvent } from '../http/events.js';
 
 /** The event types the login module emits (all in core's list and its OCSF mapping). */
 export type LoginEventType = Extract<SecurityEventType, 'auth.login.succeeded' | 'auth.login.failed' | 'account.password_changed' | 'account.profile_updated'>;
 
 /** Event attributes: ids, reasons, counts — never an address, a password, a code or a token. */
-export type EventAttributes = Readonly<Record<string, string | number | boolean>>;
+export type { EventAttributes } from '../http/events.js';
 
 /** Emits the module's security events, stamped by the server's clock. */
-export type LoginEvents = (type: LoginEventType, subject: string | undefined, attributes?: EventAttributes) => void;
+export type LoginEvents = EmitEvent<LoginEventType>;
 
 /**
  * The module's emitter. Protects the audit trail from secrets by construction: callers pass ids and reasons only, and a
  * throwing sink (which breaks `SecurityEventSink`'s contract) cannot turn a decided request into a 500.
  */
 export function loginEvents(sink: SecurityEventSink, clock: Clock): LoginEvents {
-  return (type, subject, attributes) => {
-    const event: SecurityEvent = {
-      type,
-      at: new Date(clock.now()),
-      ...(subject === undefined ? {} : { subject }),
-      ...(attributes === undefined ? {} : { attributes }),
-    };
-    try {
-      sink(event);
-    } catch {
-      // The sink's contract says it does not throw; if it does, the decision stands.
-    }
-  };
+  return eventEmitter<LoginEventType>(sink, clock);
 }
 
 /**

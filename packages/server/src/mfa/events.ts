@@ -1,32 +1,21 @@
-import type { Clock, SecurityEvent, SecurityEventSink, SecurityEventType } from '@rampart/core';
+import type { Clock, SecurityEventSink, SecurityEventType } from '@rampart/core';
+import { eventEmitter, type EmitEvent, type EventAttributes } from '../http/events.js';
 
 /** The events the MFA module emits itself (core's TOTP, backup-code and WebAuthn controls emit the others). */
 export type MfaEventType = Extract<SecurityEventType, `mfa.${string}`>;
 
 /** What an MFA event may carry: ids, reasons and counts — never a code, a secret or a WebAuthn response. */
-export type MfaEventAttributes = Readonly<Record<string, string | number | boolean>>;
+export type MfaEventAttributes = EventAttributes;
 
 /** A sink for the module's events, stamped by the server's clock. */
-export type MfaEvents = (type: MfaEventType, subject: string | undefined, attributes?: MfaEventAttributes) => void;
+export type MfaEvents = EmitEvent<MfaEventType>;
 
 /**
  * Binds the hub and the clock. Protects the factor change itself from a failing sink: an event sink must not throw
  * (`SecurityEventSink`), and if one does, the enrollment or verification outcome stands.
  */
 export function mfaEvents(sink: SecurityEventSink, clock: Clock): MfaEvents {
-  return (type, subject, attributes) => {
-    const event: SecurityEvent = {
-      type,
-      at: new Date(clock.now()),
-      ...(subject === undefined ? {} : { subject }),
-      ...(attributes === undefined ? {} : { attributes }),
-    };
-    try {
-      sink(event);
-    } catch {
-      // See above: the outcome stands.
-    }
-  };
+  return eventEmitter<MfaEventType>(sink, clock);
 }
 
 /**
