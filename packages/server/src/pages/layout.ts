@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { sessionIdOf } from '../auth/session-cookie.js';
 import { html, type SafeHtml } from './html.js';
 
 /** One page to render. */
@@ -13,11 +14,23 @@ export interface PageContent {
 }
 
 /**
+ * This response's CSRF token. The guard mints one on GETs it recognises as a browser's (Fetch Metadata, `Origin`, or a
+ * cookie); a browser that sends none of them on its first visit (older ones, assistive proxies) still gets a form it
+ * can submit: the token is minted here, bound to the session the request carries (or to none), cookie included, once
+ * per response — later calls read the same token from the context.
+ */
+export function pageCsrfToken(request: FastifyRequest): string {
+  const state = request.rampart;
+  if (state === undefined || state === null) return '';
+  return state.csrfToken ?? state.rotateCsrfToken(sessionIdOf(request));
+}
+
+/**
  * The CSRF token of this response for forms (`<input type="hidden" name="_csrf">`): bound to the browser's session,
  * minted by the CSRF guard on this GET. Forms posting without it are refused by the guard.
  */
 export function csrfField(request: FastifyRequest): SafeHtml {
-  return html`<input type="hidden" name="_csrf" value="${request.rampart?.csrfToken ?? ''}">`;
+  return html`<input type="hidden" name="_csrf" value="${pageCsrfToken(request)}">`;
 }
 
 /**
@@ -36,7 +49,7 @@ export function renderPage(request: FastifyRequest, content: PageContent): strin
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="csrf-token" content="${request.rampart?.csrfToken ?? ''}">
+<meta name="csrf-token" content="${pageCsrfToken(request)}">
 <title>${content.title} · Rampart</title>
 <link rel="stylesheet" href="/assets/rampart.css" nonce="${nonce}">
 ${scripts}

@@ -49,6 +49,27 @@ describe('pages', () => {
     expect(api.headers.get('cache-control')).toBe('no-store');
   });
 
+  it('give a form its CSRF token even to a browser that sends no Fetch Metadata on its first visit, and accept it back', async () => {
+    const page = await fetch(`${t.url}/login`);
+    const html = await page.text();
+    const token = /name="_csrf" value="([^"]+)"/.exec(html)?.[1];
+    expect(token).toBeDefined();
+    const cookie = page.headers.getSetCookie().map((line) => line.split(';')[0]).find((pair) => pair?.startsWith('__Host-csrf=')) ?? '';
+    expect(cookie).not.toBe('');
+    expect(html).toContain(`<meta name="csrf-token" content="${token ?? ''}">`);
+    const posted = await fetch(`${t.url}/login`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { cookie, origin: t.url, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ _csrf: token ?? '', email: 'nobody@example.test', password: 'wrong password here' }).toString(),
+    });
+    // Past the CSRF guard: the form's own answer (unknown account), not a 403.
+    expect(posted.status).toBe(401);
+    // Without the token the guard refuses.
+    const forged = await fetch(`${t.url}/login`, { method: 'POST', redirect: 'manual', headers: { cookie, origin: t.url, 'content-type': 'application/x-www-form-urlencoded' }, body: 'email=a%40b.c&password=x' });
+    expect(forged.status).toBe(403);
+  });
+
   it('serve only the listed assets, with their exact types', async () => {
     const css = await fetch(`${t.url}/assets/rampart.css`);
     expect(css.status).toBe(200);

@@ -48,6 +48,18 @@ for (const { name, skip, create } of BACKENDS) {
       expect((await store.findById(key.id))?.revokedAt).toBe(2000);
     });
 
+    it('writes last-used at most once a minute per key (no durable write per request), a rehash at once', async () => {
+      const key = record();
+      await store.insert(key);
+      await store.markUsed(key.id, 10_000);
+      await store.markUsed(key.id, 40_000);
+      expect((await store.findById(key.id))?.lastUsedAt).toBe(10_000);
+      await store.markUsed(key.id, 45_000, { hash: 'h3', hashKid: 'k3' });
+      expect(await store.findById(key.id)).toMatchObject({ lastUsedAt: 45_000, hash: 'h3' });
+      await store.markUsed(key.id, 105_000);
+      expect((await store.findById(key.id))?.lastUsedAt).toBe(105_000);
+    });
+
     it('revoke reports true exactly once, across connections', async () => {
       const key = record();
       await store.insert(key);

@@ -37,9 +37,18 @@ function toRecord(row: ApiKeyRow): ApiKeyRecord {
  */
 export class SqlApiKeyStore implements ApiKeyStore {
   readonly #store: StoreDatabase;
+  readonly #usageResolutionMs: number;
+  /** When this process last wrote `last_used_at` per key (bounded: the oldest entries go first). */
+  readonly #lastWritten = new Map<string, number>();
 
-  constructor(store: StoreDatabase) {
+  /**
+   * `usageResolutionMs`: `last_used_at` is written at most this often per key and process (default 60 s). A key used
+   * by a service on every request would otherwise cost one durable write (an fsync on SQLite) per request; the column
+   * answers "is this key still in use", to the minute. A rehash is always written at once.
+   */
+  constructor(store: StoreDatabase, options: { readonly usageResolutionMs?: number } = {}) {
     this.#store = store;
+    this.#usageResolutionMs = options.usageResolutionMs ?? 60_000;
   }
 
   async insert(record: ApiKeyRecord): Promise<void> {
@@ -69,6 +78,11 @@ export class SqlApiKeyStore implements ApiKeyStore {
   }
 
   async markUsed(id: string, at: number, rehash?: ApiKeyRehash): Promise<void> {
+    const previous = this.#lastWritten.get(id);
+    if (rehash === undefined && previous !== undefined && at >= previous && at - previous < this.#usageResolutionMs) return;
+    this.#lastWritten.delete(id);
+    this.#lastWritten.set(id, at);
+    if (this.#lastWritten.size > 10_000) this.#lastWritten.delete(this.#lastWritten.keys().next().value as string);
     await this.#store.db
       .updateTable('rampart_api_keys')
       .set({
