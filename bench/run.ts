@@ -16,6 +16,7 @@ const suites: Record<string, () => Promise<{ run: () => Promise<BenchRow[]> }>> 
   fetch: () => import('./fetch.bench.js'),
   authz: () => import('./authz/index.js'),
   audit: () => import('./audit.bench.js'),
+  server: () => import('./server.bench.js'),
 };
 
 const isComparison = (row: BenchRow): row is ComparisonRow => 'ratio' in row;

@@ -1,0 +1,130 @@
+// HTTP load for the server suites (bench/server.bench.ts): closed loops (N requests in flight, each worker sending its
+// next when its last answered), an open loop (requests at a fixed arrival rate, whether or not earlier ones answered,
+// as a flood does), and latency percentiles. Requests leave from many loopback source addresses (127.0.x.y): the
+// server sees as many clients, so its per-client rate limits stay on and none of them throttles a benchmark that is
+// not about them — the way a real crowd reaches a server, not a forwarded header it would have to be told to believe.
+import { Agent, request } from 'node:http';
+
+/** One answer: status, body, and how long it took (ms). */
+export interface Answer {
+  readonly status: number;
+  readonly body: string;
+  readonly ms: number;
+  readonly headers: Record<string, string | string[] | undefined>;
+}
+
+const SOURCE_ADDRESSES = 250;
+const agents = Array.from({ length: SOURCE_ADDRESSES }, (_, i) => new Agent({ keepAlive: true, maxSockets: 4, localAddress: `127.0.${1 + (i >> 8)}.${1 + (i & 255)}` }));
+let next = 0;
+
+/** Sends one request from the next source address. */
+export function send(port: number, method: string, path: string, headers: Record<string, string> = {}, body?: string): Promise<Answer> {
+  const agent = agents[next++ % SOURCE_ADDRESSES]!;
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    const outgoing = request({ host: '127.0.0.1', port, method, path, agent, headers: body === undefined ? headers : { ...headers, 'content-length': String(Buffer.byteLength(body)) } }, (incoming) => {
+      const chunks: Buffer[] = [];
+      incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
+      incoming.on('end', () => {
+        resolve({ status: incoming.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), ms: performance.now() - started, headers: incoming.headers });
+      });
+      incoming.on('error', reject);
+    });
+    outgoing.on('error', reject);
+    outgoing.end(body);
+  });
+}
+
+/** Sends a JSON body. */
+export function sendJson(port: number, method: string, path: string, json: unknown, headers: Record<string, string> = {}): Promise<Answer> {
+  return send(port, method, path, { ...headers, 'content-type': 'application/json' }, JSON.stringify(json));
+}
+
+/** Closes the keep-alive connections (between suites, so one server's sockets do not linger into the next). */
+export function closeConnections(): void {
+  for (const agent of agents) agent.destroy();
+}
+
+/** What a loop measured. */
+export interface LoadResult {
+  /** Operations that succeeded, per second of the run. */
+  readonly ops: number;
+  readonly ok: number;
+  readonly failed: number;
+  /** Latencies of the successful operations, ms, sorted. */
+  readonly latencies: readonly number[];
+  /** Statuses of the failed ones, counted. */
+  readonly failures: ReadonlyMap<string, number>;
+}
+
+/** The p-th percentile (0–100) of sorted latencies, nearest rank. */
+export function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[rank]!;
+}
+
+/** One operation of a loop: resolves with the outcome (`ok`, or a label counted among the failures) and its latency. */
+export type Operation = (worker: number) => Promise<{ readonly ok: boolean; readonly label?: string; readonly ms: number }>;
+
+function summarize(ok: number, latencies: number[], failures: Map<string, number>, elapsedMs: number): LoadResult {
+  let failed = 0;
+  for (const n of failures.values()) failed += n;
+  return { ops: (ok * 1000) / elapsedMs, ok, failed, latencies: latencies.sort((a, b) => a - b), failures };
+}
+
+/** `concurrency` workers, each sending its next operation as soon as its last one answered, for `durationMs`. */
+export async function closedLoop(concurrency: number, durationMs: number, op: Operation): Promise<LoadResult> {
+  const latencies: number[] = [];
+  const failures = new Map<string, number>();
+  let ok = 0;
+  const started = performance.now();
+  const deadline = started + durationMs;
+  await Promise.all(
+    Array.from({ length: concurrency }, async (_, worker) => {
+      while (performance.now() < deadline) {
+        const outcome = await op(worker);
+        if (outcome.ok) {
+          ok++;
+          latencies.push(outcome.ms);
+        } else {
+          const label = outcome.label ?? 'failed';
+          failures.set(label, (failures.get(label) ?? 0) + 1);
+        }
+      }
+    }),
+  );
+  return summarize(ok, latencies, failures, performance.now() - started);
+}
+
+/**
+ * Operations arriving at `ratePerSecond` for `durationMs` regardless of how many are still unanswered (an open loop:
+ * a flood does not wait for the server). Resolves when the last one answered.
+ */
+export async function openLoop(ratePerSecond: number, durationMs: number, op: Operation): Promise<LoadResult> {
+  const latencies: number[] = [];
+  const failures = new Map<string, number>();
+  let ok = 0;
+  const inFlight: Promise<void>[] = [];
+  const started = performance.now();
+  let sent = 0;
+  while (performance.now() - started < durationMs) {
+    const due = Math.floor(((performance.now() - started) * ratePerSecond) / 1000);
+    for (; sent < due; sent++) {
+      inFlight.push(
+        op(sent).then((outcome) => {
+          if (outcome.ok) {
+            ok++;
+            latencies.push(outcome.ms);
+          } else {
+            const label = outcome.label ?? 'failed';
+            failures.set(label, (failures.get(label) ?? 0) + 1);
+          }
+        }),
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+  await Promise.all(inFlight);
+  return summarize(ok, latencies, failures, performance.now() - started);
+}

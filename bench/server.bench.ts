@@ -1,0 +1,237 @@
+// The server under load: `rampart serve`'s own `createServer` in this process (SQLite in a temporary data directory,
+// Argon2id at core's production parameters, every control on), driven over HTTP from many loopback client addresses
+// (./server-load.bench.ts) and set against the floor of the same work (./server-peers.bench.ts):
+//   login        successful POST /v1/login per second and p99, against @node-rs/argon2 verifying the same stored hash
+//                at the same concurrency (goal ≥ 0.8: a login is its Argon2id verify and little else);
+//   refresh      POST /v1/token rotations per second (each answer's refresh token is the next request's), against a
+//                bare Fastify route doing jose signing + one conditional SQL UPDATE;
+//   authz/check  POST /v1/authz/check with an API key, against CASL behind a bare Fastify route;
+//   /readyz      p99 alone and during a login flood arriving at 3× the measured login capacity (goal ≤ 3×: the
+//                hashing bulkhead keeps the flood off the event loop).
+import { mkdtempSync, chmodSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { verify as argon2Verify } from '@node-rs/argon2';
+import { createServer, loadConfig, type MailSender, type RampartServer } from '../packages/server/src/index.js';
+import type { BenchRow, ComparisonRow, MeasureRow } from './harness.js';
+import { closeConnections, closedLoop, openLoop, percentile, send, sendJson, type LoadResult } from './server-load.bench.js';
+import { startAuthzPeer, startRefreshPeer } from './server-peers.bench.js';
+
+const TIME_MS = Number(process.env.RAMPART_BENCH_TIME_MS ?? 1500);
+/** Logins in flight: enough to keep the hashing bulkhead (one slot per core) full, within its queue (8 per slot). */
+const LOGIN_CONCURRENCY = 8;
+/** Requests in flight for the fast routes. */
+const FAST_CONCURRENCY = 32;
+const ACCOUNTS = 256;
+const PASSWORD = 'violet kettle marching under cobalt rain';
+
+const POLICY = `apiVersion: rampart.authz/v1
+name: documents
+version: "1"
+roles:
+  viewer: { permissions: ["document:read"] }
+  editor: { inherits: [viewer], permissions: ["document:update"] }
+resources:
+  document:
+    actions: [read, update, delete]
+    rules:
+      - name: owner-deletes
+        effect: allow
+        roles: ["*"]
+        actions: [delete]
+        condition: resource.owner == principal.id
+`;
+const CHECK = {
+  principal: { id: 'u1', tenant: 'acme', roles: ['editor'] },
+  resource: { kind: 'document', id: 'd1', owner: 'u2', tenant: 'acme' },
+  action: 'update',
+};
+
+interface Target {
+  readonly server: RampartServer;
+  readonly port: number;
+  readonly emails: readonly string[];
+}
+
+const fmt = (ms: number): string => `${ms.toFixed(1)} ms`;
+const p99 = (result: LoadResult): number => percentile(result.latencies, 99);
+function failures(result: LoadResult): string {
+  return result.failed === 0 ? '' : ` (${[...result.failures].map(([label, n]) => `${label}×${n}`).join(', ')})`;
+}
+
+async function startTarget(): Promise<Target> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'rampart-bench-server-'));
+  chmodSync(dataDir, 0o700);
+  const verification = new Map<string, string>();
+  // Mail stays in memory: the verification links, read back to verify the benchmark's accounts.
+  const mail: MailSender = {
+    send: (outgoing) => {
+      const token = /#token=([A-Za-z0-9_-]+)/.exec(outgoing.text)?.[1];
+      if (token !== undefined) verification.set(outgoing.to, token);
+      return Promise.resolve();
+    },
+  };
+  const config = loadConfig({ env: { RAMPART_DATA_DIR: dataDir, RAMPART_HOST: '127.0.0.1', RAMPART_PORT: '0', RAMPART_LOG_LEVEL: 'silent' }, cwd: dataDir });
+  const server = await createServer(config, { mail });
+  const port = Number(new URL(await server.listen()).port);
+  const emails = Array.from({ length: ACCOUNTS }, (_, i) => `bench-${i}@example.com`);
+  for (let i = 0; i < emails.length; i += 8) {
+    await Promise.all(
+      emails.slice(i, i + 8).map(async (email) => {
+        const registered = await sendJson(port, 'POST', '/v1/accounts', { email, password: PASSWORD });
+        if (registered.status !== 202) throw new Error(`register ${email}: ${registered.status} ${registered.body}`);
+      }),
+    );
+  }
+  for (let wait = 0; verification.size < emails.length && wait < 100; wait++) await new Promise((resolve) => setTimeout(resolve, 100));
+  for (const email of emails) {
+    const token = verification.get(email);
+    if (token === undefined) throw new Error(`no verification mail for ${email}`);
+    const verified = await sendJson(port, 'POST', '/v1/accounts/verify-email', { token });
+    if (verified.status !== 200) throw new Error(`verify ${email}: ${verified.status} ${verified.body}`);
+  }
+  return { server, port, emails };
+}
+
+function loginOnce(t: Target, counter: { n: number }) {
+  return async () => {
+    const email = t.emails[counter.n++ % t.emails.length]!;
+    const answer = await sendJson(t.port, 'POST', '/v1/login', { email, password: PASSWORD });
+    return { ok: answer.status === 200, label: String(answer.status), ms: answer.ms };
+  };
+}
+
+async function loginSuite(t: Target): Promise<{ rows: BenchRow[]; capacity: number }> {
+  const stored = await t.server.database.db.selectFrom('rampart_users').select('password_hash').where('email_normalized', '=', t.emails[0]!).executeTakeFirstOrThrow();
+  const hash = stored.password_hash;
+  const counter = { n: 0 };
+  await closedLoop(LOGIN_CONCURRENCY, 300, loginOnce(t, counter)); // warm-up
+  const login = await closedLoop(LOGIN_CONCURRENCY, TIME_MS, loginOnce(t, counter));
+  const raw = await closedLoop(LOGIN_CONCURRENCY, TIME_MS, async () => {
+    const started = performance.now();
+    const ok = await argon2Verify(hash, PASSWORD);
+    return { ok, ms: performance.now() - started };
+  });
+  const row: ComparisonRow = {
+    suite: 'server login (Argon2id OWASP)',
+    rampart: `POST /v1/login c=${LOGIN_CONCURRENCY} p99 ${fmt(p99(login))}${failures(login)}`,
+    rampartOps: login.ops,
+    peer: `argon2 verify c=${LOGIN_CONCURRENCY} p99 ${fmt(p99(raw))}`,
+    peerOps: raw.ops,
+    ratio: login.ops / raw.ops,
+  };
+  return { rows: [row], capacity: login.ops };
+}
+
+async function refreshSuite(t: Target): Promise<BenchRow[]> {
+  const chains: string[] = [];
+  for (let i = 0; i < FAST_CONCURRENCY; i++) {
+    const answer = await sendJson(t.port, 'POST', '/v1/login', { email: t.emails[i]!, password: PASSWORD, delivery: 'tokens' });
+    if (answer.status !== 200) throw new Error(`login for tokens: ${answer.status} ${answer.body}`);
+    chains.push((JSON.parse(answer.body) as { refresh_token: string }).refresh_token);
+  }
+  const rotate = (port: number, path: string, tokens: string[]) => async (worker: number) => {
+    const body = `grant_type=refresh_token&refresh_token=${tokens[worker]!}&client_id=rampart`;
+    const answer = await send(port, 'POST', path, { 'content-type': 'application/x-www-form-urlencoded' }, body);
+    if (answer.status !== 200) return { ok: false, label: String(answer.status), ms: answer.ms };
+    tokens[worker] = (JSON.parse(answer.body) as { refresh_token: string }).refresh_token;
+    return { ok: true, ms: answer.ms };
+  };
+  const peer = await startRefreshPeer();
+  try {
+    const peerChains = peer.seed(FAST_CONCURRENCY);
+    await closedLoop(FAST_CONCURRENCY, 300, rotate(t.port, '/v1/token', chains));
+    await closedLoop(FAST_CONCURRENCY, 300, rotate(peer.port, '/token', peerChains));
+    const rampart = await closedLoop(FAST_CONCURRENCY, TIME_MS, rotate(t.port, '/v1/token', chains));
+    const floor = await closedLoop(FAST_CONCURRENCY, TIME_MS, rotate(peer.port, '/token', peerChains));
+    return [
+      {
+        suite: 'server refresh rotation',
+        rampart: `POST /v1/token c=${FAST_CONCURRENCY} p99 ${fmt(p99(rampart))}${failures(rampart)}`,
+        rampartOps: rampart.ops,
+        peer: `fastify+jose+UPDATE p99 ${fmt(p99(floor))}${failures(floor)}`,
+        peerOps: floor.ops,
+        ratio: rampart.ops / floor.ops,
+      },
+    ];
+  } finally {
+    await peer.close();
+  }
+}
+
+async function authzSuite(t: Target): Promise<BenchRow[]> {
+  const adminEmail = t.emails[t.emails.length - 1]!;
+  const admin = await t.server.database.db.selectFrom('rampart_users').select('id').where('email_normalized', '=', adminEmail).executeTakeFirstOrThrow();
+  await t.server.modules.authz.grantAdmin(admin.id);
+  const tokens = await sendJson(t.port, 'POST', '/v1/login', { email: adminEmail, password: PASSWORD, delivery: 'tokens' });
+  const bearer = { authorization: `Bearer ${(JSON.parse(tokens.body) as { access_token: string }).access_token}` };
+  const current = await send(t.port, 'GET', '/v1/admin/policies', bearer);
+  const etag = current.headers.etag;
+  if (typeof etag !== 'string') throw new Error(`no policy ETag: ${current.status} ${current.body}`);
+  const put = await sendJson(t.port, 'PUT', '/v1/admin/policies', { document: POLICY }, { ...bearer, 'if-match': etag });
+  if (put.status !== 200) throw new Error(`policy: ${put.status} ${put.body}`);
+  const key = await sendJson(t.port, 'POST', '/v1/api-keys', { name: 'bench', scopes: ['authz:check'] }, bearer);
+  if (key.status !== 201) throw new Error(`api key: ${key.status} ${key.body}`);
+  const apiKey = { authorization: `Bearer ${(JSON.parse(key.body) as { key: string }).key}` };
+  const probe = await sendJson(t.port, 'POST', '/v1/authz/check', CHECK, apiKey);
+  if (!probe.body.includes('"allowed":true')) throw new Error(`authz/check did not allow: ${probe.status} ${probe.body}`);
+  const check = (port: number, path: string, headers: Record<string, string>) => async () => {
+    const answer = await sendJson(port, 'POST', path, CHECK, headers);
+    return { ok: answer.status === 200, label: String(answer.status), ms: answer.ms };
+  };
+  const peer = await startAuthzPeer();
+  try {
+    await closedLoop(FAST_CONCURRENCY, 300, check(t.port, '/v1/authz/check', apiKey));
+    await closedLoop(FAST_CONCURRENCY, 300, check(peer.port, '/check', {}));
+    const rampart = await closedLoop(FAST_CONCURRENCY, TIME_MS, check(t.port, '/v1/authz/check', apiKey));
+    const floor = await closedLoop(FAST_CONCURRENCY, TIME_MS, check(peer.port, '/check', {}));
+    return [
+      {
+        suite: 'server authz/check (API key)',
+        rampart: `POST /v1/authz/check c=${FAST_CONCURRENCY} p99 ${fmt(p99(rampart))}${failures(rampart)}`,
+        rampartOps: rampart.ops,
+        peer: `fastify+CASL p99 ${fmt(p99(floor))}${failures(floor)}`,
+        peerOps: floor.ops,
+        ratio: rampart.ops / floor.ops,
+      },
+    ];
+  } finally {
+    await peer.close();
+  }
+}
+
+async function readyzSuite(t: Target, loginCapacity: number): Promise<BenchRow[]> {
+  const readyz = async () => {
+    const answer = await send(t.port, 'GET', '/readyz');
+    return { ok: answer.status === 200, label: String(answer.status), ms: answer.ms };
+  };
+  await closedLoop(1, 300, readyz);
+  const calm = await closedLoop(1, TIME_MS, readyz);
+  const rate = Math.max(1, Math.round(3 * loginCapacity));
+  const counter = { n: 0 };
+  const [flooded, flood] = await Promise.all([closedLoop(1, TIME_MS, readyz), openLoop(rate, TIME_MS, loginOnce(t, counter))]);
+  const calmP99 = p99(calm);
+  const floodP99 = p99(flooded);
+  const row: MeasureRow = {
+    suite: `server /readyz p99 flood ×${(floodP99 / calmP99).toFixed(2)}`,
+    name: `calm ${fmt(calmP99)} → flood ${fmt(floodP99)}; ${rate}/s logins: ${flood.ok} ok${failures(flood)}`,
+    ops: flooded.ops,
+    meanMs: flooded.latencies.reduce((a, b) => a + b, 0) / Math.max(1, flooded.latencies.length),
+  };
+  return [row];
+}
+
+/** The server suites (`npm run bench -- server`). */
+export async function run(): Promise<BenchRow[]> {
+  const t = await startTarget();
+  try {
+    const login = await loginSuite(t);
+    const readyz = await readyzSuite(t, login.capacity);
+    const refresh = await refreshSuite(t);
+    const authz = await authzSuite(t);
+    return [...login.rows, ...readyz, ...refresh, ...authz];
+  } finally {
+    closeConnections();
+    await t.server.close();
+  }
+}
