@@ -2,7 +2,7 @@ import type { Clock, SecurityEventSink, SecurityEventType } from '@rampart/core'
 import { eventEmitter, type EmitEvent } from '../http/events.js';
 
 /** The event types the login module emits (all in core's list and its OCSF mapping). */
-export type LoginEventType = Extract<SecurityEventType, 'auth.login.succeeded' | 'auth.login.failed' | 'account.password_changed' | 'account.profile_updated'>;
+export type LoginEventType = Extract<SecurityEventType, 'auth.login.succeeded' | 'auth.login.failed' | 'account.password_changed' | 'account.profile_updated' | 'password.hasher_busy'>;
 
 /** Event attributes: ids, reasons, counts — never an address, a password, a code or a token. */
 export type { EventAttributes } from '../http/events.js';

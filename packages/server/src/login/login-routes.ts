@@ -12,7 +12,7 @@ import type { CompletingLoginFlow } from './flow.js';
 import { bodyOf, clientIp, sendJson } from './http.js';
 import { admitAttempt, type LoginThrottles } from './limits.js';
 import { LOGIN_TOKEN_PATTERN } from './login-token.js';
-import { verifyPassword } from './password.js';
+import { shedWhileHasherFull, verifyPassword } from './password.js';
 import { PENDING_LOGIN_TTL_MS, type PendingLogins } from './pending-logins.js';
 import { EMAIL_UNVERIFIED, INVALID_CREDENTIALS, LOGIN_TOKEN_INVALID, SECOND_FACTOR_INVALID } from './problems.js';
 import { credentialsByEmail, storeRehash } from './users.js';
@@ -144,7 +144,11 @@ export async function secondFactorStep(
 export function registerLoginRoutes(app: FastifyInstance, deps: LoginRouteDeps): void {
   const { flow } = deps;
 
-  app.post('/v1/login', documented({ tags: ['login'], summary: 'Sign in with e-mail and password: a session cookie, tokens, or mfa_required with a login token', description: 'Unknown address, wrong password and locked account get one answer (auth.invalid_credentials) after the same work. Throttled per account and per client.', body: loginBody, responses: responses({}, 400, 401, 403, 429, 503) }), async (request, reply) => {
+  // Logins the full bulkhead would refuse anyway are refused before their body is read (see shedWhileHasherFull).
+  const shed = shedWhileHasherFull(deps.hasher, (queued) => {
+    deps.events('password.hasher_busy', undefined, { shed: true, queued });
+  }, () => deps.clock.now());
+  app.post('/v1/login', { onRequest: shed, ...documented({ tags: ['login'], summary: 'Sign in with e-mail and password: a session cookie, tokens, or mfa_required with a login token', description: 'Unknown address, wrong password and locked account get one answer (auth.invalid_credentials) after the same work. Throttled per account and per client.', body: loginBody, responses: responses({}, 400, 401, 403, 429, 503) }) }, async (request, reply) => {
     const body = bodyOf(loginBody, request, reply);
     if (body === undefined) return reply;
     const delivery: LoginDelivery = body.delivery ?? 'session';

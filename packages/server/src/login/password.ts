@@ -1,5 +1,6 @@
 import { PasswordHasherBusyError, type PasswordHasher, type VerifyResult } from '@rampart/core/password';
 import { ProblemError } from '@rampart/fastify';
+import type { onRequestHookHandler } from 'fastify';
 import { hasherBusy } from './problems.js';
 
 /**
@@ -29,4 +30,28 @@ export function verifyPassword(hasher: PasswordHasher, storedHash: string | unde
 /** Hashes a new password, with a busy hasher answered 503 + `Retry-After` (see {@link verifyPassword}). */
 export function hashPassword(hasher: PasswordHasher, password: string): Promise<string> {
   return shedWhenBusy(() => hasher.hash(password));
+}
+
+/**
+ * A route hook that answers `503 password.hasher_busy` before the body is read when the hashing bulkhead is already
+ * full: a login that would be refused anyway costs no parsing, validation, throttle counting or database work, so a
+ * flood leaves the event loop (and the health checks, and every other route) as much CPU as possible. One
+ * `password.hasher_busy` event per second at most records the shedding (the bulkhead's own refusals record theirs).
+ */
+export function shedWhileHasherFull(hasher: PasswordHasher, report: (queued: number) => void, now: () => number): onRequestHookHandler {
+  let lastReport = Number.NEGATIVE_INFINITY;
+  return (_request, _reply, done) => {
+    const { bulkhead } = hasher;
+    // Full means what the bulkhead itself refuses on: every slot busy and the queue at its bound.
+    if (bulkhead.active < bulkhead.concurrency || bulkhead.queued < bulkhead.maxQueue) {
+      done();
+      return;
+    }
+    const at = now();
+    if (at - lastReport >= 1_000) {
+      lastReport = at;
+      report(bulkhead.queued);
+    }
+    done(new ProblemError(hasherBusy(bulkhead.retryAfterSeconds())));
+  };
 }
