@@ -16,7 +16,6 @@ import { MemoryRateLimitStore } from '@rampart/core/ratelimit';
 import { createSessionManager, type SessionManager } from '@rampart/core/session';
 import { rampart } from '@rampart/fastify';
 import Fastify from 'fastify';
-import pg from 'pg';
 import { serverKeyRing } from '../audit-trail.js';
 import { registerAuthentication } from '../auth/authenticate.js';
 import type { CodeRefusal, EnrolledFactors, LoginFacts, SecondFactors, TokenIssuer, TokenResponse } from '../auth/contracts.js';
@@ -32,6 +31,7 @@ import { freePort, pgUrl, type ServerBackend } from '../testing/server.fixtures.
 import { SqlBackupCodeStore, SqlSessionStore, SqlTotpReplayStore } from '../stores/index.js';
 import { TEST_PASSWORD } from '../testing/users.fixtures.js';
 import { createLoginModule, type LoginModule } from './index.js';
+import { createTestSchema } from '../testing/pg-schema.fixtures.js';
 
 /** TOTP and backup codes from `@rampart/core/mfa` on the server's own SQL stores; secrets held by the test. */
 export class TestSecondFactors implements SecondFactors {
@@ -134,16 +134,9 @@ export async function startLoginHarness(options: LoginHarnessOptions): Promise<L
   let dropSchema: (() => Promise<void>) | undefined;
   if (options.backend === 'postgres') {
     if (pgUrl === undefined) throw new Error('RAMPART_TEST_PG_URL is not set');
-    const schema = `rampart_login_${process.pid}_${Date.now()}_${Math.floor(performance.now() * 1000)}`;
-    const admin = new pg.Pool({ connectionString: pgUrl, max: 1 });
-    await admin.query(`CREATE SCHEMA "${schema}"`);
-    const withSchema = new URL(pgUrl);
-    withSchema.searchParams.set('options', `-c search_path=${schema}`);
-    env.RAMPART_DATABASE_URL = withSchema.toString();
-    dropSchema = async () => {
-      await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-      await admin.end();
-    };
+    const schema = await createTestSchema(pgUrl, 'login');
+    env.RAMPART_DATABASE_URL = schema.url;
+    dropSchema = schema.drop;
   }
   const config = loadConfig({ env, cwd });
   const database = openDatabase(config);

@@ -15,7 +15,6 @@ import { MemoryRateLimitStore } from '@rampart/core/ratelimit';
 import { createSessionManager } from '@rampart/core/session';
 import { rampart } from '@rampart/fastify';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serverKeyRing } from '../audit-trail.js';
 import { registerAuthentication } from '../auth/authenticate.js';
@@ -32,6 +31,7 @@ import { BrowserClient, apiRequest, type JsonResponse } from '../testing/browser
 import { freePort, pgUrl, SERVER_BACKENDS, type ServerBackend } from '../testing/server.fixtures.js';
 import { codeOf, requestOptionsOf, SoftAuthenticator, type CreationOptions } from './mfa.fixtures.js';
 import { createMfaModule, type MfaModule } from './index.js';
+import { createTestSchema } from '../testing/pg-schema.fixtures.js';
 
 /** What the double was asked to do. */
 type Completion =
@@ -85,16 +85,9 @@ async function startHarness(backend: ServerBackend): Promise<Harness> {
   let dropSchema: (() => Promise<void>) | undefined;
   if (backend === 'postgres') {
     if (pgUrl === undefined) throw new Error('RAMPART_TEST_PG_URL is not set');
-    const schema = `rampart_mfa_${process.pid}_${Date.now()}`;
-    const admin = new pg.Pool({ connectionString: pgUrl, max: 1 });
-    await admin.query(`CREATE SCHEMA "${schema}"`);
-    const withSchema = new URL(pgUrl);
-    withSchema.searchParams.set('options', `-c search_path=${schema}`);
-    env.RAMPART_DATABASE_URL = withSchema.toString();
-    dropSchema = async () => {
-      await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-      await admin.end();
-    };
+    const schema = await createTestSchema(pgUrl, 'mfa');
+    env.RAMPART_DATABASE_URL = schema.url;
+    dropSchema = schema.drop;
   }
   const config = loadConfig({ env, cwd });
   const database = openDatabase(config);

@@ -8,11 +8,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import pg from 'pg';
 import { loadConfig } from '../config/config.js';
 import { ensureDataDir } from '../data-dir.js';
 import { openDatabase, type ServerDatabase } from '../db/database.js';
 import { migrateToLatest } from '../db/migrations.js';
+import { createTestSchema } from '../testing/pg-schema.fixtures.js';
 
 export const pgUrl = process.env.RAMPART_TEST_PG_URL;
 
@@ -84,16 +84,11 @@ export function sqliteBackend(): TestBackend {
 
 /** A fresh PostgreSQL schema (`rampart_stores_<pid>_<now>_<n>`), dropped on dispose. */
 export async function postgresBackend(url: string): Promise<TestBackend> {
-  const schema = `rampart_stores_${process.pid}_${Date.now()}_${Math.floor(performance.now() * 1000)}`;
-  const admin = new pg.Pool({ connectionString: url, max: 1 });
-  await admin.query(`CREATE SCHEMA "${schema}"`);
-  const withSchema = new URL(url);
-  withSchema.searchParams.set('options', `-c search_path=${schema}`);
+  const schema = await createTestSchema(url, 'stores');
   const dataDir = mkdtempSync(join(tmpdir(), `rampart-stores-${process.pid}-`));
   ensureDataDir(dataDir);
-  return backend('postgres', { dataDir, databaseUrl: withSchema.toString() }, async () => {
-    await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-    await admin.end();
+  return backend('postgres', { dataDir, databaseUrl: schema.url }, async () => {
+    await schema.drop();
     rmSync(dataDir, { recursive: true, force: true });
   });
 }

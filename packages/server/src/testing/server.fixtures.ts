@@ -9,11 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ManualClock, type SecurityEvent } from '@rampart/core';
 import { createPasswordHasher } from '@rampart/core/password';
-import pg from 'pg';
 import { createServer, type RampartServer } from '../app.js';
 import { loadConfig } from '../config/config.js';
 import { ensureDataDir } from '../data-dir.js';
 import type { OutgoingMail } from '../accounts/index.js';
+import { createTestSchema } from './pg-schema.fixtures.js';
 
 export const pgUrl = process.env.RAMPART_TEST_PG_URL;
 export const redisUrl = process.env.RAMPART_TEST_REDIS_URL;
@@ -92,21 +92,14 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   let dropSchema: (() => Promise<void>) | undefined;
   if (backend === 'postgres') {
     if (pgUrl === undefined) throw new Error('RAMPART_TEST_PG_URL is not set');
-    const schema = `rampart_e2e_${process.pid}_${Date.now()}_${Math.floor(performance.now() * 1000)}`;
-    const admin = new pg.Pool({ connectionString: pgUrl, max: 1 });
-    await admin.query(`CREATE SCHEMA "${schema}"`);
-    const withSchema = new URL(pgUrl);
-    withSchema.searchParams.set('options', `-c search_path=${schema}`);
-    env.RAMPART_DATABASE_URL = withSchema.toString();
+    const schema = await createTestSchema(pgUrl, 'e2e');
+    env.RAMPART_DATABASE_URL = schema.url;
     if (redisUrl !== undefined) {
       env.RAMPART_REDIS_URL = redisUrl;
       // Its own key prefix: suites running at once on one Redis must not share rate-limit counters.
       env.RAMPART_REDIS_KEY_PREFIX = `e2e-${process.pid}-${Date.now().toString(36)}-${Math.floor(performance.now() * 1000).toString(36)}`;
     }
-    dropSchema = async () => {
-      await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-      await admin.end();
-    };
+    dropSchema = schema.drop;
   }
   const config = loadConfig({ env, cwd });
   const clock = new ManualClock(options.startAt ?? Date.UTC(2026, 2, 1));
