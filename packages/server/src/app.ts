@@ -157,11 +157,10 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
   const metrics = new ServerMetrics();
   // Before any route, so every request gets its span.
   const tracing = config.otlpTracesEndpoint === undefined ? undefined : startTracing(app, config.otlpTracesEndpoint, { 'service.instance.id': config.instanceId });
-  const publicUrlEarly = config.publicUrl ?? defaultPublicUrl(config.listen);
+  const publicUrl = config.publicUrl ?? defaultPublicUrl(config.listen);
   // Before any route: the generator collects every route declared from here on.
-  await registerOpenApi(app, publicUrlEarly);
+  await registerOpenApi(app, publicUrl);
   const ring = serverKeyRing(kek);
-  const publicUrl = publicUrlEarly;
   const origin = new URL(publicUrl).origin;
   const sessionStore = new SqlSessionStore(database);
   const hasher = options.hasher ?? createPasswordHasher({ events });

@@ -31,11 +31,21 @@ declare module 'fastify' {
   }
 }
 
-/** The 401 for a request that needs an identity and has none (RFC 9110 §15.5.2: a challenge is mandatory). */
+/** RFC 9110 §15.5.2: a 401 carries a challenge. */
+export const CHALLENGE: Readonly<Record<string, string>> = { 'www-authenticate': 'Bearer realm="rampart"' };
+
+/** The 401 for a request that needs an identity and has none. */
 export const UNAUTHENTICATED: Problem = problem(401, 'unauthenticated', 'Unauthorized', {
   code: 'auth.unauthenticated',
   detail: 'Sign in, or send a valid access token or API key.',
-  headers: { 'www-authenticate': 'Bearer realm="rampart"' },
+  headers: CHALLENGE,
+});
+
+/** The 401 for a session that has ended (expired, revoked, rotated away), checked at the door or while a request ran. */
+export const SESSION_ENDED: Problem = problem(401, 'session-expired', 'Unauthorized', {
+  code: 'auth.session_invalid',
+  detail: 'The session has ended. Sign in again.',
+  headers: CHALLENGE,
 });
 
 /**

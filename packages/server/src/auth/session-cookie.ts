@@ -1,7 +1,7 @@
-import { cookieName, parseCookies, problem, serializeCookie, serializeCookieDeletion } from '@rampart/core/http';
+import { cookieName, parseCookies, serializeCookie, serializeCookieDeletion } from '@rampart/core/http';
 import type { SessionData, SessionManager } from '@rampart/core/session';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Authenticator } from './authenticate.js';
+import { CHALLENGE, SESSION_ENDED, type Authenticator } from './authenticate.js';
 import type { LoginFacts } from './contracts.js';
 import type { AuthMethod, Identity } from './identity.js';
 
@@ -48,14 +48,8 @@ export function sessionAuthenticator(sessions: SessionManager): Authenticator {
       if (id === undefined) return { kind: 'absent' };
       const validated = await sessions.validate(id);
       if (!validated.ok) {
-        return {
-          kind: 'refused',
-          problem: problem(401, 'session-expired', 'Unauthorized', {
-            code: 'auth.session_invalid',
-            detail: 'The session has ended. Sign in again.',
-            headers: { 'www-authenticate': 'Bearer realm="rampart"', 'set-cookie': serializeCookieDeletion('rampart_session') },
-          }),
-        };
+        // The browser is also told to forget the cookie, so it stops sending a dead id.
+        return { kind: 'refused', problem: { ...SESSION_ENDED, headers: { ...CHALLENGE, 'set-cookie': serializeCookieDeletion('rampart_session') } } };
       }
       const session = validated.value;
       if (session.userId === undefined) return { kind: 'absent' };

@@ -5,8 +5,7 @@ import { problem, type Problem } from '@rampart/core/http';
  * decided: the reason goes to the security event, never to the answer.
  */
 
-/** RFC 9110 §15.5.2: a 401 carries a challenge. */
-const CHALLENGE = { 'www-authenticate': 'Bearer realm="rampart"' };
+import { CHALLENGE, SESSION_ENDED } from '../auth/authenticate.js';
 
 /**
  * Unknown address, wrong password, locked account: one answer, byte for byte, so the login route cannot be used to
@@ -53,12 +52,8 @@ export const SECOND_FACTOR_REQUIRED: Problem = problem(403, 'second-factor-requi
   detail: 'This account has a second factor: send its method and code with the password.',
 });
 
-/** The caller's session ended while the request ran (revoked, rotated away by a concurrent request). */
-export const SESSION_GONE: Problem = problem(401, 'session-expired', 'Unauthorized', {
-  code: 'auth.session_invalid',
-  detail: 'The session has ended. Sign in again.',
-  headers: CHALLENGE,
-});
+/** The caller's session ended while the request ran (revoked, rotated away by a concurrent request): the kernel's answer. */
+export const SESSION_GONE: Problem = SESSION_ENDED;
 
 /** The account holds as many sessions as allowed and the session policy refuses new ones. */
 export const SESSION_LIMIT: Problem = problem(409, 'session-limit', 'Conflict', {
