@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startModuleWorker } from '../worker-module.js';
 import { GENESIS_CHAIN_HASH } from './hash.js';
 import type { RangeReport, RangeRequest } from './verify-worker.js';
 
@@ -27,14 +28,8 @@ class WorkerPool {
   #broken = false;
 
   constructor(size: number) {
-    const here = import.meta.url;
-    // Run from source (the repository's own tests and benchmarks), the worker is TypeScript and needs the loader.
-    const fromSource = here.endsWith('.ts');
-    const url = new URL(fromSource ? './verify-worker.ts' : './verify-worker.js', here);
-    // (`execArgv: ['--import', 'tsx']` does not reach a worker's module loader on Node 20, so register it in the thread.)
-    const bootstrap = `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(url.href)}); })`;
     for (let i = 0; i < size; i++) {
-      const worker = fromSource ? new Worker(bootstrap, { eval: true }) : new Worker(url);
+      const worker = startModuleWorker(import.meta.url, 'verify-worker');
       worker.on('message', (report: RangeReport) => {
         const pending = this.#pending.get(report.id);
         this.#pending.delete(report.id);

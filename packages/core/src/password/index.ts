@@ -5,6 +5,7 @@
  */
 export { Bulkhead, BulkheadFullError, type BulkheadOptions } from './bulkhead.js';
 export { nodeHashingEngine, type Argon2HashParameters, type PasswordHashingEngine, type ScryptParameters } from './engine.js';
+export { createWorkerHashingEngine, HashWorkerError, type WorkerHashingEngine, type WorkerHashingEngineOptions } from './worker-engine.js';
 export { PasswordHasherBusyError, PasswordInputError, type PasswordInputProblem } from './errors.js';
 export { parseStoredHash, type HashFormatProblem, type ParsedHash, type VerifyLimits } from './formats.js';
 export {
