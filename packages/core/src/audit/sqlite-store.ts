@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { walGroupCommit, type WalGroupCommit } from '../sqlite/wal-group-commit.js';
 import type { SignedTreeHead } from './checkpoint.js';
 import { AUDIT_PAGE_SIZE, type AuditPrune, type AuditRow, type AuditStore, type AuditTail } from './store.js';
 import { storedBytes, storedInteger, storedText } from './stored.js';
@@ -78,12 +79,14 @@ function settle<T>(work: () => T): Promise<T> {
 }
 
 /**
- * The embedded {@link AuditStore}: one SQLite file in WAL mode with `synchronous = FULL`, so a committed batch is in
- * the fsynced WAL before `append` resolves and an acknowledged entry survives `kill -9` and power loss. better-sqlite3
- * is synchronous: each call runs to completion before its promise settles.
+ * The embedded {@link AuditStore}: one SQLite file in WAL mode; a committed batch is in the fsynced WAL before `append`
+ * resolves, so an acknowledged entry survives `kill -9` and power loss. The fsync is a group commit on libuv's pool
+ * (`walGroupCommit`), not `synchronous = FULL`'s fsync on the event loop. better-sqlite3 is synchronous: each
+ * statement runs to completion before its promise settles.
  */
 export class SqliteAuditStore implements AuditStore {
   readonly #db: Database.Database;
+  readonly #durability: WalGroupCommit;
   /** The file (or `':memory:'`), for readers that open their own connections (the parallel verify). */
   readonly path: string;
   readonly #appendAll: (rows: readonly AuditRow[]) => void;
@@ -96,7 +99,7 @@ export class SqliteAuditStore implements AuditStore {
     this.path = path;
     this.#db = new Database(path);
     if (path !== ':memory:') this.#db.pragma('journal_mode = WAL');
-    this.#db.pragma('synchronous = FULL');
+    this.#durability = walGroupCommit(this.#db);
     this.#db.pragma('busy_timeout = 5000');
     this.#db.exec(SCHEMA);
     // Files created before retention existed lack the column.
@@ -142,15 +145,17 @@ export class SqliteAuditStore implements AuditStore {
       return { count: storedInteger(c), nextSeq: m === null ? 0 : storedInteger(m) + 1, last: record === undefined ? undefined : toRow(record) };
     });
   }
-  append(rows: readonly AuditRow[]): Promise<void> {
-    return settle(() => {
+  async append(rows: readonly AuditRow[]): Promise<void> {
+    await settle(() => {
       this.#appendAll(rows);
     });
+    await this.#durability.sync();
   }
-  appendPruning(rows: readonly AuditRow[], prune: AuditPrune): Promise<void> {
-    return settle(() => {
+  async appendPruning(rows: readonly AuditRow[], prune: AuditPrune): Promise<void> {
+    await settle(() => {
       this.#appendPruning(rows, prune);
     });
+    await this.#durability.sync();
   }
   row(seq: number): Promise<AuditRow | undefined> {
     return settle(() => {
@@ -173,12 +178,13 @@ export class SqliteAuditStore implements AuditStore {
       return records.map((record) => storedBytes(record.leaf_hash));
     });
   }
-  addCheckpoint(head: SignedTreeHead): Promise<void> {
-    return settle(() => {
+  async addCheckpoint(head: SignedTreeHead): Promise<void> {
+    await settle(() => {
       this.#db
         .prepare('INSERT INTO audit_checkpoints (tree_size, root_hash, chain_hash, at, key_id, signature) VALUES (?, ?, ?, ?, ?, ?)')
         .run(head.treeSize, head.rootHash, head.chainHash, head.at, head.keyId, head.signature);
     });
+    await this.#durability.sync();
   }
   checkpoints(): Promise<SignedTreeHead[]> {
     return settle(() => {
@@ -186,8 +192,8 @@ export class SqliteAuditStore implements AuditStore {
       return records.map(toHead);
     });
   }
-  close(): Promise<void> {
+  async close(): Promise<void> {
+    await this.#durability.close();
     if (this.#db.open) this.#db.close();
-    return Promise.resolve();
   }
 }
