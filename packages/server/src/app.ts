@@ -25,7 +25,7 @@ import { openDatabase, type ServerDatabase } from './db/database.js';
 import { migrateToLatest } from './db/migrations.js';
 import { fileMailSender, registerAccountRoutes, type AccountsModule, type MailSender } from './accounts/index.js';
 import { SqlSessionStore } from './stores/index.js';
-import { createPasswordHasher, type PasswordHasher } from '@rampart/core/password';
+import { createPasswordHasher, createWorkerHashingEngine, type PasswordHasher } from '@rampart/core/password';
 import { systemClock, type Clock, type SecurityEvent, type SecurityEventSink } from '@rampart/core';
 import { errorReporter, logRequests, serverLoggerOptions, type LogDestination } from './ops/logging.js';
 import { countRequests, METRICS_PATH, metricsExposure, serveMetricsOnMainPort, ServerMetrics, startMetricsListener, type MetricsListener } from './ops/metrics.js';
@@ -90,7 +90,10 @@ export interface CreateServerOptions {
   readonly notify?: (notice: ServerNotice) => void;
   /** Where JSON log lines go instead of stdout (tests capture them here). */
   readonly logDestination?: LogDestination;
-  /** The password hasher. Default: Argon2id at core's OWASP parameters, with the bulkhead, reporting to the hub. */
+  /**
+   * The password hasher. Default: Argon2id at core's OWASP parameters on worker threads niced below the event loop, with
+   * the bulkhead (two slots per thread: one hashing, the next waiting in its queue), reporting to the hub.
+   */
   readonly hasher?: PasswordHasher;
   /** The clock every module stamps with. Default: the system clock (tests pass a `ManualClock`). */
   readonly clock?: Clock;
@@ -163,7 +166,15 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
   const ring = serverKeyRing(kek);
   const origin = new URL(publicUrl).origin;
   const sessionStore = new SqlSessionStore(database);
-  const hasher = options.hasher ?? createPasswordHasher({ events });
+  // Hashing threads niced below the event loop: a login flood keeps every core hashing, and every other request —
+  // health checks, signed-in users — still gets the CPU the moment it needs it (see docs/benchmarks.md).
+  const hashingEngine = options.hasher === undefined ? createWorkerHashingEngine() : undefined;
+  const hasher =
+    options.hasher ??
+    createPasswordHasher({
+      events,
+      ...(hashingEngine === undefined ? {} : { engine: hashingEngine, concurrency: hashingEngine.concurrency, queue: 8 * hashingEngine.threads }),
+    });
   const sessions = createSessionManager({ store: sessionStore, events, clock });
   rememberRefusedCorrelationIds(app);
   logRequests(app, PROBE_ROUTES);
@@ -293,6 +304,7 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
         // The hub commits what is pending and the log signs its final checkpoint before the database goes.
         await hub.close();
         await tracing?.close();
+        await hashingEngine?.close();
         await shared.close();
         await database.close();
       }

@@ -1,9 +1,11 @@
 import Database from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { walGroupCommit } from '@rampart/core/sqlite';
+import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { join } from 'node:path';
 import type { ServerConfig } from '../config/config.js';
 import type { RampartDatabase } from './schema.js';
+import { DurableSqliteDialect } from './sqlite-driver.js';
 
 /** The server's database: Kysely over SQLite (default) or PostgreSQL, and how to ping and close it. */
 export interface ServerDatabase {
@@ -21,7 +23,9 @@ export const SQLITE_FILE = 'rampart.db';
 
 /**
  * Opens the database the configuration names: PostgreSQL when `databaseUrl` is set, else `<dataDir>/rampart.db` on
- * SQLite in WAL mode with `synchronous = FULL` (an acknowledged write survives a crash) and foreign keys on.
+ * SQLite in WAL mode and foreign keys on. A write is acknowledged only once the WAL is fsynced (an acknowledged write
+ * survives a crash and a power loss, as with `synchronous = FULL`), by a group commit off the event loop
+ * (./sqlite-driver.ts).
  */
 export function openDatabase(config: ServerConfig): ServerDatabase {
   if (config.databaseUrl !== undefined) {
@@ -39,10 +43,9 @@ export function openDatabase(config: ServerConfig): ServerDatabase {
   }
   const file = new Database(join(config.dataDir, SQLITE_FILE));
   file.pragma('journal_mode = WAL');
-  file.pragma('synchronous = FULL');
   file.pragma('foreign_keys = ON');
   file.pragma('busy_timeout = 5000');
-  const db = new Kysely<RampartDatabase>({ dialect: new SqliteDialect({ database: file }) });
+  const db = new Kysely<RampartDatabase>({ dialect: new DurableSqliteDialect(file, walGroupCommit(file)) });
   return {
     kind: 'sqlite',
     db,
