@@ -1,4 +1,4 @@
-import { hash as argon2Hash, verify as argon2Verify, type Algorithm, type Version } from '@node-rs/argon2';
+import { hash as argon2Hash, verify as argon2Verify, type Algorithm, type Options, type Version } from '@node-rs/argon2';
 import { verify as bcryptVerify } from '@node-rs/bcrypt';
 import { pbkdf2, scrypt } from 'node:crypto';
 
@@ -18,6 +18,11 @@ export interface Argon2HashParameters {
   readonly parallelism: number;
   readonly outputLen: number;
   readonly salt: Uint8Array;
+}
+
+/** The `@node-rs/argon2` options for Argon2id v1.3 with these parameters (the async and the sync engine share them). */
+export function argon2idOptions(p: Argon2HashParameters): Options {
+  return { algorithm: ARGON2ID, version: ARGON2_V0X13, memoryCost: p.memoryCost, timeCost: p.timeCost, parallelism: p.parallelism, outputLen: p.outputLen, salt: p.salt };
 }
 
 export interface ScryptParameters {
@@ -46,16 +51,7 @@ export interface PasswordHashingEngine {
 
 /** `@node-rs/argon2`, `@node-rs/bcrypt` and `node:crypto`: all of them run off the event loop, on libuv's thread pool. */
 export const nodeHashingEngine: PasswordHashingEngine = {
-  argon2Hash: (password, p) =>
-    argon2Hash(password, {
-      algorithm: ARGON2ID,
-      version: ARGON2_V0X13,
-      memoryCost: p.memoryCost,
-      timeCost: p.timeCost,
-      parallelism: p.parallelism,
-      outputLen: p.outputLen,
-      salt: p.salt,
-    }),
+  argon2Hash: (password, p) => argon2Hash(password, argon2idOptions(p)),
   argon2Verify: (phc, password) => argon2Verify(phc, password),
   bcryptVerify: (password, encoded) => bcryptVerify(password, encoded),
   scrypt: (password, salt, keyLength, p) =>

@@ -6,7 +6,7 @@ import { verifySync as bcryptVerifySync } from '@node-rs/bcrypt';
 import { pbkdf2Sync, scryptSync } from 'node:crypto';
 import { getPriority, setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
-import { ARGON2_V0X13, ARGON2ID } from './engine.js';
+import { argon2idOptions } from './engine.js';
 import type { HashRequest, HashReply, HashWorkerSettings } from './worker-protocol.js';
 
 const settings = workerData as HashWorkerSettings;
@@ -22,18 +22,8 @@ if (process.platform === 'linux' && settings.niceIncrement > 0) {
 
 function run(request: HashRequest): string | boolean | Buffer {
   switch (request.op) {
-    case 'argon2Hash': {
-      const p = request.parameters;
-      return argon2HashSync(request.password, {
-        algorithm: ARGON2ID,
-        version: ARGON2_V0X13,
-        memoryCost: p.memoryCost,
-        timeCost: p.timeCost,
-        parallelism: p.parallelism,
-        outputLen: p.outputLen,
-        salt: p.salt,
-      });
-    }
+    case 'argon2Hash':
+      return argon2HashSync(request.password, argon2idOptions(request.parameters));
     case 'argon2Verify':
       return argon2VerifySync(request.phc, request.password);
     case 'bcryptVerify':
