@@ -14,7 +14,9 @@ import { join } from 'node:path';
 import { verify as argon2Verify } from '@node-rs/argon2';
 import { createServer, loadConfig, type MailSender, type RampartServer } from '../packages/server/src/index.js';
 import type { BenchRow, ComparisonRow, MeasureRow } from './harness.js';
-import { closeConnections, closedLoop, openLoop, percentile, send, sendJson, type LoadResult } from './server-load.bench.js';
+import { startModuleWorker } from '../packages/core/src/worker-module.js';
+import type { FloodOrder, FloodReport } from './server-flood.worker.js';
+import { closeConnections, closedLoop, percentile, send, sendJson, type LoadResult } from './server-load.bench.js';
 import { startAuthzPeer, startRefreshPeer } from './server-peers.bench.js';
 
 const TIME_MS = Number(process.env.RAMPART_BENCH_TIME_MS ?? 1500);
@@ -55,7 +57,7 @@ interface Target {
 
 const fmt = (ms: number): string => `${ms.toFixed(1)} ms`;
 const p99 = (result: LoadResult): number => percentile(result.latencies, 99);
-function failures(result: LoadResult): string {
+function failures(result: Pick<LoadResult, 'failed' | 'failures'>): string {
   return result.failed === 0 ? '' : ` (${[...result.failures].map(([label, n]) => `${label}×${n}`).join(', ')})`;
 }
 
@@ -208,13 +210,21 @@ async function readyzSuite(t: Target, loginCapacity: number): Promise<BenchRow[]
   await closedLoop(1, 300, readyz);
   const calm = await closedLoop(1, TIME_MS, readyz);
   const rate = Math.max(1, Math.round(3 * loginCapacity));
-  const counter = { n: 0 };
-  const [flooded, flood] = await Promise.all([closedLoop(1, TIME_MS, readyz), openLoop(rate, TIME_MS, loginOnce(t, counter))]);
+  const order: FloodOrder = { port: t.port, emails: t.emails, password: PASSWORD, rate, durationMs: TIME_MS };
+  const flooder = startModuleWorker(import.meta.url, 'server-flood.worker', order);
+  const floodReport = new Promise<FloodReport>((resolve, reject) => {
+    flooder.once('message', resolve);
+    flooder.once('error', reject);
+  });
+  await new Promise((resolve) => flooder.once('online', resolve));
+  const [flooded, report] = await Promise.all([closedLoop(1, TIME_MS, readyz), floodReport]);
+  await flooder.terminate();
+  const flood = { ok: report.ok, failed: report.failures.reduce((sum, [, n]) => sum + n, 0), failures: new Map(report.failures) };
   const calmP99 = p99(calm);
   const floodP99 = p99(flooded);
   const row: MeasureRow = {
     suite: `server /readyz p99 flood ×${(floodP99 / calmP99).toFixed(2)}`,
-    name: `calm ${fmt(calmP99)} → flood ${fmt(floodP99)}; ${rate}/s logins: ${flood.ok} ok${failures(flood)}`,
+    name: `calm ${fmt(calmP99)} → flood ${fmt(floodP99)}; ${rate}/s logins from another thread: ${flood.ok} ok${failures(flood)}`,
     ops: flooded.ops,
     meanMs: flooded.latencies.reduce((a, b) => a + b, 0) / Math.max(1, flooded.latencies.length),
   };
