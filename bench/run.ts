@@ -8,6 +8,7 @@ import type { BenchRow, ComparisonRow } from './harness.js';
 const suites: Record<string, () => Promise<{ run: () => Promise<BenchRow[]> }>> = {
   http: () => import('./http/index.js'),
   jwt: () => import('./jwt.bench.js'),
+  'resource-server': () => import('./resource-server.bench.js'),
   password: () => import('./password.bench.js'),
   session: () => import('./session.bench.js'),
   ratelimit: () => import('./ratelimit.bench.js'),

@@ -14,3 +14,12 @@ export {
   type AuthorizerSource,
   type ResourceLoader,
 } from '@rampart/core/http';
+export { requireAccessToken, type RequireAccessTokenOptions } from './access-token.js';
+export {
+  ACCESS_TOKEN,
+  createResourceServer,
+  type AccessTokenPrincipal,
+  type AccessTokenRouteOptions,
+  type ResourceServer,
+  type ResourceServerOptions,
+} from '@rampart/core/token';

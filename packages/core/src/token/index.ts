@@ -4,3 +4,4 @@
 export * from './jwt/index.js';
 export * from './refresh/index.js';
 export * from './apikey/index.js';
+export * from './resource-server/index.js';
