@@ -16,6 +16,8 @@ import { startTracing } from './ops/tracing.js';
 import { ACCOUNT_FORM_ROUTES, registerPages, responseHeaders, SIGN_IN_FORM_ROUTES } from './pages/index.js';
 import { createLoginModule, type LoginModule } from './login/index.js';
 import { createMfaModule, type MfaModule } from './mfa/index.js';
+import type { OAuthModule } from './oauth/index.js';
+import { OAUTH_BODY_ROUTES, OAUTH_CSRF_EXEMPT } from './oauth/mount.js';
 import { createTokenModule, TOKEN_BODY_ROUTES, type TokenModule } from './tokens/index.js';
 import { rampart } from '@rampart/fastify';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
@@ -60,7 +62,7 @@ export interface RampartServer {
   readonly database: ServerDatabase;
   readonly audit: AuditLog;
   /** The modules, for the CLI, operator tooling and tests. */
-  readonly modules: { readonly authz: AuthzModule; readonly tokens: TokenModule; readonly mfa: MfaModule; readonly login: LoginModule };
+  readonly modules: { readonly authz: AuthzModule; readonly tokens: TokenModule; readonly mfa: MfaModule; readonly login: LoginModule; readonly oauth: OAuthModule };
   /** Browser sessions (the `__Host-rampart_session` cookie). */
   readonly sessions: SessionManager;
   /** The origin browsers must send on unsafe requests (CSRF), derived from `publicUrl`. */
@@ -190,7 +192,7 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
       responseHeaders(events),
       // JSON everywhere; the OAuth token endpoints also take forms (RFC 6749 §4.1.3, RFC 7009 §2.1), and the pages'
       // form posts take only small urlencoded bodies.
-      bodyLimits({ maxBytes: 64 * 1024, routes: [...TOKEN_BODY_ROUTES, ...SIGN_IN_FORM_ROUTES, ...ACCOUNT_FORM_ROUTES] }),
+      bodyLimits({ maxBytes: 64 * 1024, routes: [...TOKEN_BODY_ROUTES, ...OAUTH_BODY_ROUTES, ...SIGN_IN_FORM_ROUTES, ...ACCOUNT_FORM_ROUTES] }),
       // Every unsafe request a browser sends (it carries cookies, an Origin or Fetch Metadata) must come from the
       // server's own origin with a token bound to its session; see auth/csrf.ts for the requests that are not checked.
       csrf({
@@ -199,6 +201,8 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
         sessionBinding: (request) => request.cookies.get(SESSION_COOKIE),
         cookieAuthenticated: browserRequest,
         verifyFormFieldAfterBodyParsing: true,
+        // The authorization server's back-channel endpoints, by name and reason (oauth/mount.ts).
+        exempt: OAUTH_CSRF_EXEMPT,
         events,
       }),
     ],
@@ -271,6 +275,9 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
   });
   const login = await createLoginModule(context, { factors: mfa.factors, tokens: tokens.issuer, outbox: accounts.outbox });
   mfa.registerPasskeyLogin(login.flow);
+  // oidc-provider is loaded by the first server built, not by every command that imports this package.
+  const { createOAuthModule } = await import('./oauth/index.js');
+  const oauth = await createOAuthModule(context, { tokens });
   await createAdminModule(context, { authz, tokens: tokens.issuer, factors: mfa.factors, audit, notify: options.notify });
   registerPages(context);
   serveOpenApi(app);
@@ -315,7 +322,7 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
     app,
     database,
     audit,
-    modules: { authz, tokens, mfa, login },
+    modules: { authz, tokens, mfa, login, oauth },
     sessions,
     origin,
     events: hub,

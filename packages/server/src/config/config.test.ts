@@ -119,4 +119,22 @@ describe('loadConfig', () => {
     expect(error.code).toBe('CONFIG_KEK_INVALID');
     expect(error.message).not.toContain('c2hvcnQtc2VjcmV0');
   });
+
+  it('reads the authorization server settings: resource servers from the file, mTLS proxy headers from the file or RAMPART_OAUTH_MTLS_*', () => {
+    const cwd = dir('oauth:\n  resources:\n    - indicator: https://orders.example/\n      scopes: [orders:read, orders:write]\n      accessTokenTtlSeconds: 300\n');
+    const config = loadConfig({ env: { RAMPART_OAUTH_MTLS_CERT_HEADER: 'x-ssl-client-cert', RAMPART_OAUTH_MTLS_VERIFIED_HEADER: 'x-ssl-client-verify' }, cwd });
+    expect(config.oauth).toEqual({
+      resources: [{ indicator: 'https://orders.example/', scopes: ['orders:read', 'orders:write'], accessTokenTtlSeconds: 300 }],
+      mtls: { certificateHeader: 'x-ssl-client-cert', verifiedHeader: 'x-ssl-client-verify' },
+    });
+    expect(loadConfig({ env: {}, cwd: dir() }).oauth).toBeUndefined();
+  });
+
+  it('refuses a resource indicator with a fragment or without a scheme, a scope with a space or a quote, and a header name with a colon', () => {
+    expect(refusal(() => loadConfig({ env: {}, cwd: dir('oauth:\n  resources:\n    - indicator: https://orders.example/#x\n      scopes: []\n') })).message).toContain('/oauth/resources/0/indicator');
+    expect(refusal(() => loadConfig({ env: {}, cwd: dir('oauth:\n  resources:\n    - indicator: orders\n      scopes: []\n') })).message).toContain('/oauth/resources/0/indicator');
+    expect(refusal(() => loadConfig({ env: {}, cwd: dir('oauth:\n  resources:\n    - indicator: https://o.example/\n      scopes: ["a b", "c\\"d"]\n') })).message).toContain('/oauth/resources/0/scopes/0');
+    expect(refusal(() => loadConfig({ env: { RAMPART_OAUTH_MTLS_CERT_HEADER: 'x-cert: injected' }, cwd: dir() })).message).toContain('/oauth/mtls/certificateHeader');
+    expect(refusal(() => loadConfig({ env: {}, cwd: dir('oauth:\n  token: x\n') })).message).toContain('/oauth');
+  });
 });

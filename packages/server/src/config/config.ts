@@ -50,6 +50,46 @@ const ConfigSchema = Type.Object(
       },
       { additionalProperties: false },
     ),
+    /** The OAuth 2.1 / OpenID Connect authorization server (src/oauth/). */
+    oauth: Type.Optional(
+      Type.Object(
+        {
+          /**
+           * The APIs access tokens may be issued for (RFC 8707): each resource indicator becomes the `aud` of its
+           * JWT access tokens, which carry at most its scopes. A `resource` not listed here is refused.
+           */
+          resources: Type.Optional(
+            Type.Array(
+              Type.Object(
+                {
+                  indicator: Type.String({ minLength: 1, maxLength: 2048, pattern: '^[a-zA-Z][a-zA-Z0-9+.-]*:[^\\s#]+$' }),
+                  scopes: Type.Array(Type.String({ minLength: 1, maxLength: 128, pattern: '^[\\x21\\x23-\\x5B\\x5D-\\x7E]+$' }), { maxItems: 256, uniqueItems: true }),
+                  // At most the signing keys' schedule (10 minutes): a replaced key leaves the JWKS once every token
+                  // it signed has expired, timed for that lifetime.
+                  accessTokenTtlSeconds: Type.Optional(Type.Integer({ minimum: 30, maximum: 600 })),
+                },
+                { additionalProperties: false },
+              ),
+              { maxItems: 256 },
+            ),
+          ),
+          /**
+           * Mutual TLS behind a TLS-terminating proxy (RFC 8705): the headers the proxy sets with the client's
+           * certificate and its verification result. Read only from `trustedProxies`.
+           */
+          mtls: Type.Optional(
+            Type.Object(
+              {
+                certificateHeader: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9-]+$' })),
+                verifiedHeader: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9-]+$' })),
+              },
+              { additionalProperties: false },
+            ),
+          ),
+        },
+        { additionalProperties: false },
+      ),
+    ),
     // Absent: /metrics on the main port to loopback peers only (never in production). Present: its own listener, and
     // the main port has no /metrics at all (packages/server/src/ops/metrics.ts).
     metrics: Type.Optional(
@@ -68,9 +108,11 @@ const ConfigSchema = Type.Object(
 type ConfigShape = Static<typeof ConfigSchema>;
 
 /** The validated configuration. `dataDir` is absolute. */
-export interface ServerConfig extends Readonly<Omit<ConfigShape, 'listen' | 'log' | 'metrics'>> {
+export interface ServerConfig extends Readonly<Omit<ConfigShape, 'listen' | 'log' | 'metrics' | 'oauth'>> {
   readonly listen: Readonly<ConfigShape['listen']>;
   readonly log: { readonly level: LogLevel };
+  /** The authorization server's settings, when any are configured. */
+  readonly oauth?: Readonly<NonNullable<ConfigShape['oauth']>>;
   /** The separate metrics listener, when one is configured. */
   readonly metrics?: Readonly<NonNullable<ConfigShape['metrics']>>;
   readonly dataDir: string;
@@ -108,6 +150,8 @@ const ENV_SETTINGS: Readonly<Record<string, readonly string[]>> = {
   RAMPART_LOG_LEVEL: ['log', 'level'],
   RAMPART_METRICS_HOST: ['metrics', 'host'],
   RAMPART_METRICS_PORT: ['metrics', 'port'],
+  RAMPART_OAUTH_MTLS_CERT_HEADER: ['oauth', 'mtls', 'certificateHeader'],
+  RAMPART_OAUTH_MTLS_VERIFIED_HEADER: ['oauth', 'mtls', 'verifiedHeader'],
 };
 const NUMERIC = new Set(['RAMPART_PORT', 'RAMPART_SHUTDOWN_GRACE_MS', 'RAMPART_METRICS_PORT']);
 // Comma-separated lists.

@@ -2,6 +2,7 @@ import type { ColumnType, Generated } from 'kysely';
 import type { AuthzTables } from '../authz/schema.js';
 import type { LoginTables } from '../login/schema.js';
 import type { MfaTables } from '../mfa/schema.js';
+import type { OAuthTables } from '../oauth/schema.js';
 import type { TokenTables } from '../tokens/schema.js';
 
 /*
@@ -156,4 +157,4 @@ export interface CoreStoreTables {
 }
 
 /** Every table (an intersection: each area adds its interface here). */
-export type RampartDatabase = MetaTables & AccountTables & CoreStoreTables & LoginTables & TokenTables & MfaTables & AuthzTables & AuditTrailTables;
+export type RampartDatabase = MetaTables & AccountTables & CoreStoreTables & LoginTables & TokenTables & MfaTables & AuthzTables & AuditTrailTables & OAuthTables;

@@ -7,6 +7,7 @@ import { tokensTables } from './0005_tokens.js';
 import { mfaTables } from './0006_mfa.js';
 import { authzTables } from './0007_authz.js';
 import { auditTrails } from './0008_audit_trails.js';
+import { oauthTables } from './0009_oauth.js';
 
 /*
  * Versioned migrations, in code (no files to lose from an image), applied in name order inside Kysely's migration
@@ -22,4 +23,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0006_mfa': mfaTables,
   '0007_authz': authzTables,
   '0008_audit_trails': auditTrails,
+  '0009_oauth': oauthTables,
 };

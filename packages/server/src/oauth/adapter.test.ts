@@ -1,0 +1,136 @@
+/*
+ * oidc-provider's store on the server's database: real SQLite files and real PostgreSQL schemas, several connections
+ * racing where the attack races (two requests redeeming one code at the same moment).
+ */
+import { errors } from 'oidc-provider';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BACKENDS, type TestBackend } from '../stores/databases.fixtures.js';
+import { SqlModelStore, type ConsumeRace } from './adapter.js';
+
+for (const { name, skip, create } of BACKENDS) {
+  describe.skipIf(skip)(`SqlModelStore on ${name}`, () => {
+    let backend: TestBackend;
+    let stores: SqlModelStore[];
+    let now = Date.UTC(2026, 10, 1);
+    const races: ConsumeRace[] = [];
+    let counter = 0;
+    const id = (prefix: string) => `${prefix}-${++counter}`;
+
+    beforeAll(async () => {
+      backend = await create();
+      // Four connections (pools) to the same database: four server processes.
+      stores = await Promise.all([1, 2, 3, 4].map(async () => new SqlModelStore(await backend.open(), { now: () => now, onConsumeRace: (race) => races.push(race) })));
+    });
+    afterAll(() => backend.dispose());
+
+    const store = () => stores[0] as SqlModelStore;
+
+    it('stores each model under its own kind: the same id in two models is two rows', async () => {
+      const key = id('same');
+      await store().upsert('AccessToken', key, { jti: key, kind: 'AccessToken', accountId: 'a' }, 60);
+      await store().upsert('RefreshToken', key, { jti: key, kind: 'RefreshToken', accountId: 'b' }, 60);
+      expect(await store().adapterFor('AccessToken').find(key)).toMatchObject({ accountId: 'a' });
+      expect(await stores[1]?.adapterFor('RefreshToken').find(key)).toMatchObject({ accountId: 'b' });
+      expect(await store().adapterFor('AuthorizationCode').find(key)).toBeUndefined();
+    });
+
+    it('finds sessions by uid and device codes by user code, within their own kind', async () => {
+      const session = id('session');
+      await store().adapterFor('Session').upsert(session, { uid: `uid-${session}`, accountId: 'u1' }, 3600);
+      await store().adapterFor('DeviceCode').upsert(id('device'), { userCode: `CODE-${session}`, clientId: 'c' }, 600);
+      expect(await store().adapterFor('Session').findByUid(`uid-${session}`)).toMatchObject({ accountId: 'u1' });
+      expect(await store().adapterFor('Interaction').findByUid(`uid-${session}`)).toBeUndefined();
+      expect(await store().adapterFor('DeviceCode').findByUserCode(`CODE-${session}`)).toMatchObject({ clientId: 'c' });
+    });
+
+    it('hides an expired row at once and sweeps it; rows without expiry stay', async () => {
+      const short = id('short');
+      const keep = id('keep');
+      await store().upsert('AuthorizationCode', short, { jti: short }, 60);
+      await store().upsert('Grant', keep, { jti: keep });
+      now += 61_000;
+      expect(await store().find('AuthorizationCode', short)).toBeUndefined();
+      expect(await store().sweep()).toBeGreaterThanOrEqual(1);
+      expect(await store().find('Grant', keep)).toMatchObject({ jti: keep });
+      expect(await store().count('AuthorizationCode')).toBe(0);
+    });
+
+    it('keeps payloads as data: a __proto__ key round-trips without touching any prototype', async () => {
+      const key = id('proto');
+      const payload = JSON.parse('{"jti":"x","__proto__":{"polluted":true},"name":"ünïcödé \\u0000 \' --"}') as Record<string, unknown>;
+      await store().upsert('Interaction', key, payload, 60);
+      const found = (await store().find('Interaction', key)) ?? {};
+      expect(Object.hasOwn(found, '__proto__')).toBe(true);
+      expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+      expect(found.name).toBe("ünïcödé \u0000 ' --");
+    });
+
+    it('consume marks an artifact spent once; replacing it keeps it spent', async () => {
+      const code = id('code');
+      await store().upsert('AuthorizationCode', code, { jti: code, grantId: id('grant') }, 60);
+      await store().consume('AuthorizationCode', code);
+      const spent = await store().find('AuthorizationCode', code);
+      expect(spent?.consumed).toBe(Math.floor(now / 1000));
+      await store().upsert('AuthorizationCode', code, { jti: code, grantId: 'g' }, 60);
+      expect((await store().find('AuthorizationCode', code))?.consumed).toBe(Math.floor(now / 1000));
+    });
+
+    it('attack: one authorization code redeemed by four processes at once — exactly one wins, and the grant (every token, the grant itself) is revoked', async () => {
+      const grant = id('grant');
+      const code = id('code');
+      const other = id('grant');
+      await store().upsert('Grant', grant, { jti: grant, accountId: 'u', clientId: 'c' }, 3600);
+      await store().upsert('AuthorizationCode', code, { jti: code, grantId: grant, clientId: 'c' }, 60);
+      await store().upsert('AccessToken', id('at'), { grantId: grant, clientId: 'c' }, 600);
+      await store().upsert('RefreshToken', id('rt'), { grantId: grant, clientId: 'c' }, 3600);
+      await store().upsert('AccessToken', id('at'), { grantId: other, clientId: 'c' }, 600);
+      const before = races.length;
+      const outcomes = await Promise.allSettled(stores.map((contender) => contender.adapterFor('AuthorizationCode').consume(code)));
+      expect(outcomes.filter((outcome) => outcome.status === 'fulfilled')).toHaveLength(1);
+      const refused = outcomes.filter((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+      expect(refused).toHaveLength(3);
+      for (const refusal of refused) {
+        expect(refusal.reason).toBeInstanceOf(errors.InvalidGrant);
+        expect((refusal.reason as { error_detail?: string }).error_detail).toBe('authorization code already consumed');
+      }
+      // Each loser reports the race; a loser that still finds the code revokes its grant, one that looks later finds
+      // it gone with the grant.
+      const reported = races.slice(before);
+      expect(reported).toHaveLength(3);
+      expect(reported.every((race) => race.kind === 'AuthorizationCode')).toBe(true);
+      expect(reported).toContainEqual({ kind: 'AuthorizationCode', grantId: grant, clientId: 'c' });
+      expect(await store().find('Grant', grant)).toBeUndefined();
+      const left = await backend.open();
+      const rows = await left.db.selectFrom('rampart_oauth_models').select(['kind', 'grant_id']).where('grant_id', 'in', [grant, other]).execute();
+      expect(rows).toEqual([{ kind: 'AccessToken', grant_id: other }]);
+    });
+
+    it('attack: a pushed request used twice at once is spent once (no grant to revoke)', async () => {
+      const request = id('par');
+      await store().upsert('PushedAuthorizationRequest', request, { jti: request, clientId: 'c' }, 60);
+      const outcomes = await Promise.allSettled(stores.map((contender) => contender.consume('PushedAuthorizationRequest', request)));
+      expect(outcomes.filter((outcome) => outcome.status === 'fulfilled')).toHaveLength(1);
+      for (const outcome of outcomes) if (outcome.status === 'rejected') expect(outcome.reason).toBeInstanceOf(errors.InvalidRequest);
+    });
+
+    it('revokes by grant (every kind of the grant, nothing of another) and by client', async () => {
+      const grant = id('grant');
+      await store().upsert('AccessToken', id('at'), { grantId: grant, clientId: 'one' }, 600);
+      await store().upsert('RefreshToken', id('rt'), { grantId: grant, clientId: 'one' }, 600);
+      const survivor = id('at');
+      await store().upsert('AccessToken', survivor, { grantId: id('grant'), clientId: 'two' }, 600);
+      await store().adapterFor('RefreshToken').revokeByGrantId(grant);
+      const rows = await (await backend.open()).db.selectFrom('rampart_oauth_models').select('id').where('grant_id', '=', grant).execute();
+      expect(rows).toEqual([]);
+      expect(await store().revokeByClientId('two')).toBe(1);
+      expect(await store().find('AccessToken', survivor)).toBeUndefined();
+    });
+
+    it('destroys one row', async () => {
+      const key = id('destroy');
+      await store().upsert('Session', key, { uid: 'x' }, 60);
+      await store().adapterFor('Session').destroy(key);
+      expect(await store().find('Session', key)).toBeUndefined();
+    });
+  });
+}
