@@ -20,6 +20,8 @@ export type SecurityEventType =
   | 'token.apikey.refused'
   | 'token.signing_key.rotated'
   | 'token.signing_key.retired'
+  /** A key of a remote JWKS is not used (weak RSA, encryption key, private members, …): the kid and the reason only. */
+  | 'token.jwks.key_ignored'
   | 'mfa.totp.replay'
   | 'mfa.backup_code.used'
   | 'mfa.backup_codes.regenerated'

@@ -28,6 +28,7 @@ const ALL_TYPES: Record<SecurityEventType, true> = {
   'token.apikey.refused': true,
   'token.signing_key.rotated': true,
   'token.signing_key.retired': true,
+  'token.jwks.key_ignored': true,
   'mfa.totp.replay': true,
   'mfa.backup_code.used': true,
   'mfa.backup_codes.regenerated': true,
@@ -236,6 +237,7 @@ describe('toOcsf', () => {
       'detect.alert',
       'keyring.retired',
       'keyring.rotated',
+      'token.jwks.key_ignored',
       'token.signing_key.retired',
       'token.signing_key.rotated',
     ]);

@@ -207,6 +207,7 @@ function mapping(type: SecurityEventType): Mapping {
     case 'authz.policy.reloaded':
       return m(RAMPART_CONTROL_CHANGE_CLASS_UID, 3, 'Reload', OK, 1);
     case 'authz.policy.refused':
+    case 'token.jwks.key_ignored':
       return m(RAMPART_CONTROL_CHANGE_CLASS_UID, 4, 'Refuse', FAIL, 3);
     case 'authz.policy.activated':
       return m(RAMPART_CONTROL_CHANGE_CLASS_UID, 9, 'Activate', OK, 1);

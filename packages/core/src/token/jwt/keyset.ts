@@ -73,7 +73,7 @@ export class JwtKeySet implements VerificationKeySource {
     return new JwtKeySet(options);
   }
 
-  /** A set with one freshly generated key (Ed25519 by default) that signs. */
+  /** A set with one freshly generated key (Ed25519 by default; P-256, or RSA-2048 for `RS256`/`PS256`/…) that signs. */
   static async generate(options: JwtKeySetOptions & { readonly algorithm?: AsymmetricJwtAlgorithm } = {}): Promise<JwtKeySet> {
     const set = new JwtKeySet(options);
     await set.rotate(options.algorithm ?? 'EdDSA');
@@ -107,8 +107,8 @@ export class JwtKeySet implements VerificationKeySource {
   async rotate(algorithm?: AsymmetricJwtAlgorithm): Promise<string> {
     const previous = this.#current;
     const previousAlg = previous === undefined ? undefined : this.#keys.get(previous)?.alg;
-    const alg = algorithm ?? (previousAlg === 'ES256' ? 'ES256' : 'EdDSA');
-    const { publicKey, privateKey } = generatePair(alg);
+    const alg = algorithm ?? (previousAlg === undefined || previousAlg === 'HS256' ? 'EdDSA' : previousAlg);
+    const { publicKey, privateKey } = await generatePair(alg);
     const kid = await thumbprintOf(alg, publicKey);
     this.#keys.set(kid, { kid, alg, key: publicKey, signingKey: privateKey });
     this.#makeCurrent(kid, previous);
@@ -118,9 +118,17 @@ export class JwtKeySet implements VerificationKeySource {
   /**
    * Adds a key from a JWK (RFC 7517). With private members it can sign and `current: true` makes it the signer;
    * without, it only verifies. The kid is the JWK's `kid`, else its RFC 7638 thumbprint.
+   *
+   * The key is bound to one algorithm: the one its type implies, or for RSA its `alg` member, else `algorithm` (an
+   * RSA JWK with neither is refused, as is an `algorithm` that contradicts the key). Refuses, with a
+   * {@link ConfigurationError}, encryption keys (`use`, `key_ops`), RSA moduli outside 2048–8192 bits, and RSA public
+   * exponents that are even, below 65537 or above 2^32 − 1.
    */
-  async import(jwk: JsonWebKey | PublicJwk, options: { readonly current?: boolean } = {}): Promise<string> {
-    const probe = keyFromJwk(jwk as JsonWebKey, 'import');
+  async import(
+    jwk: JsonWebKey | PublicJwk,
+    options: { readonly current?: boolean; readonly algorithm?: AsymmetricJwtAlgorithm } = {},
+  ): Promise<string> {
+    const probe = keyFromJwk(jwk as JsonWebKey, 'import', options.algorithm);
     const kid = typeof jwk.kid === 'string' ? checkKid(jwk.kid) : probe.alg === 'HS256' ? randomToken(16) : await thumbprintOf(probe.alg, probe.key);
     this.#add({ ...probe, kid }, options.current === true);
     return kid;

@@ -2,7 +2,7 @@ import { ConfigurationError } from '../../errors.js';
 import { FieldCipher } from '../../crypto/field.js';
 import type { KeyRing } from '../../crypto/keyring.js';
 import { isJwtAlgorithm, type JwtAlgorithm } from './algorithms.js';
-import { checkKid, isSigningKey, keyFromJwk, publicJwkOf, type PublicJwk, type SigningKey, type VerificationKey } from './keys.js';
+import { checkKid, isSigningKey, keyFromJwk, publicJwkOf, sameKeyMaterial, type PublicJwk, type SigningKey, type VerificationKey } from './keys.js';
 
 /** The format tag of {@link EncryptedJwtKeySet}; a document without it is refused. */
 export const KEYSET_FORMAT = 'rampart-jwt-keys/1';
@@ -83,13 +83,13 @@ export function openKeys(ring: KeyRing, document: unknown): { keys: (Verificatio
       }
     }
     if (!isRecord(jwk)) invalid(`key "${kid}" has no key material`);
-    const key = keyFromJwk(jwk, kid);
+    // The label binds the key: an RSA key has no algorithm of its own, and any other key must match its label.
+    const key = keyFromJwk(jwk, kid, alg);
     if (key.alg !== alg) invalid(`key "${kid}" is labelled ${alg} but is a ${key.alg} key`);
     if (key.alg !== 'HS256' && entry.public !== undefined) {
       // The clear public part is what the JWKS publishes; it must be the public half of the sealed private key.
       const derived = publicJwkOf(kid, key.alg, key.key);
-      const stored = entry.public as Record<string, unknown>;
-      if (stored.x !== derived.x || stored.y !== derived.y) invalid(`key "${kid}": public part does not match the private key`);
+      if (!isRecord(entry.public) || !sameKeyMaterial(entry.public, derived)) invalid(`key "${kid}": public part does not match the private key`);
     }
     keys.push(key);
   }

@@ -101,7 +101,8 @@ describe('unsafe configuration is a ConfigurationError', () => {
   it.each([
     ['"none" in the allowlist', { algorithms: ['EdDSA', 'none'] }],
     ['"NONE" in the allowlist', { algorithms: ['NONE'] }],
-    ['an unknown algorithm', { algorithms: ['RS256'] }],
+    ['an unknown algorithm', { algorithms: ['ES384'] }],
+    ['a lowercase RSA name', { algorithms: ['rs256'] }],
     ['an empty allowlist', { algorithms: [] }],
     ['an empty issuer', { issuer: '' }],
     ['an empty audience list', { audience: [] }],

@@ -23,7 +23,10 @@ export interface JwtVerifierOptions {
   readonly issuer: string | readonly string[];
   /** This service's identifier(s); the token's `aud` must contain one. Required. */
   readonly audience: string | readonly string[];
-  /** Default `['EdDSA', 'ES256']`. HS256 only when listed by name; `none` is a configuration error. */
+  /**
+   * Default `['EdDSA', 'ES256']`. RSA (`RS256`, `RS384`, `RS512`, `PS256`, `PS384`, `PS512`) and HS256 only when
+   * listed by name; `none` is a configuration error. Each key still verifies only its own algorithm.
+   */
   readonly algorithms?: readonly JwtAlgorithm[];
   /** Leeway for `exp`, `nbf` and `iat`, in seconds. Default 30, at most 300. */
   readonly clockToleranceSeconds?: number;
@@ -83,8 +86,8 @@ function deepFreeze<T>(value: T): T {
 /**
  * Creates a JWT verifier with safe defaults.
  *
- * Protects against forged and misused tokens: `alg: none` and algorithm confusion (per-key algorithm, allowlist),
- * tokens that bring or point to their own key (`jwk`, `jku`, `x5c`, `x5u`), unknown critical extensions, expired,
+ * Protects against forged and misused tokens: `alg: none` and algorithm confusion (per-key algorithm, allowlist: an
+ * HMAC keyed with a public key, an RSA key checked as EC or the reverse, PS256 ↔ RS256), tokens that bring or point to their own key (`jwk`, `jku`, `x5c`, `x5u`), unknown critical extensions, expired,
  * premature and over-aged tokens, tokens for another audience or from another issuer, a token of another type used as
  * an access token (`typ`), kid injection (kids are map keys only), and oversized input. Throws
  * {@link ConfigurationError} at creation for an unsafe configuration; `verify` itself never throws.

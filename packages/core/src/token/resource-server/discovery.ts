@@ -1,4 +1,5 @@
 import { systemClock, type Clock } from '../../clock.js';
+import type { SecurityEventSink } from '../../events.js';
 import type { SafeFetch } from '../../safe/fetch/client.js';
 import { parseUntrustedJson } from '../../validate/json.js';
 import type { JwtAlgorithm } from '../jwt/algorithms.js';
@@ -86,7 +87,7 @@ export async function discoverJwksUri(issuer: string, http: SafeFetch, allowInse
 /** RemoteJwks settings the resource server passes through. */
 export type JwksCacheOptions = Pick<
   RemoteJwksOptions,
-  'cacheMaxAgeSeconds' | 'cooldownSeconds' | 'maxRefetches' | 'refetchWindowSeconds' | 'timeoutMs' | 'maxResponseBytes'
+  'cacheMaxAgeSeconds' | 'cooldownSeconds' | 'maxRefetches' | 'refetchWindowSeconds' | 'timeoutMs' | 'maxResponseBytes' | 'rsaAlgorithm'
 >;
 
 /** What an operator sees of the resource server's keys. */
@@ -114,6 +115,8 @@ export interface RemoteIssuerKeysOptions {
   readonly allowInsecure: boolean;
   readonly jwks: JwksCacheOptions;
   readonly clock: Clock | undefined;
+  /** Receives the key set's `token.jwks.key_ignored`. */
+  readonly events?: SecurityEventSink;
 }
 
 /**
@@ -179,6 +182,7 @@ export class RemoteIssuerKeys implements IssuerKeys {
       url: uri,
       allowInsecureHttp: this.#options.allowInsecure,
       ...(this.#options.clock === undefined ? {} : { clock: this.#options.clock }),
+      ...(this.#options.events === undefined ? {} : { events: this.#options.events }),
       // The key set is fetched through the SSRF-safe client, never the global fetch.
       fetch: (input, init) =>
         http.fetch(input instanceof Request ? input.url : input, {

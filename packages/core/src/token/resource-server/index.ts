@@ -4,6 +4,7 @@
  * challenges, and the glue to core's authorizer. See README.md for the threat model and defaults.
  */
 export {
+  DEFAULT_ACCESS_TOKEN_ALGORITHMS,
   createResourceServer,
   type AuthenticationResult,
   type DpopOptions,

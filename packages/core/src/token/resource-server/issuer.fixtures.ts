@@ -21,18 +21,25 @@ import {
 export const AUDIENCE = 'https://api.example';
 export const RESOURCE_URL = 'https://api.example/orders';
 
+/** The algorithms the test issuer signs with: the elliptic ones of Rampart's issuer, and RSA as hosted issuers use it. */
+export type IssuerAlgorithm = 'EdDSA' | 'ES256' | 'RS256' | 'PS256';
+
 export interface SigningPair {
   readonly kid: string;
-  readonly alg: 'EdDSA' | 'ES256';
+  readonly alg: IssuerAlgorithm;
   readonly privateKey: CryptoKey;
   readonly publicJwk: JWK;
 }
 
-export async function signingPair(alg: 'EdDSA' | 'ES256' = 'EdDSA'): Promise<SigningPair> {
+/**
+ * A key pair of jose's (RSA: 2048 bits), its public JWK published with `kid`, `alg` and `use`. `publishAlg: false`
+ * leaves `alg` out of the JWK, as several hosted issuers do with their RSA keys.
+ */
+export async function signingPair(alg: IssuerAlgorithm = 'EdDSA', options: { readonly publishAlg?: boolean } = {}): Promise<SigningPair> {
   const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true });
   const publicJwk = await exportJWK(publicKey);
   const kid = await calculateJwkThumbprint(publicJwk);
-  return { kid, alg, privateKey, publicJwk: { ...publicJwk, kid, alg, use: 'sig' } };
+  return { kid, alg, privateKey, publicJwk: { ...publicJwk, kid, ...(options.publishAlg === false ? {} : { alg }), use: 'sig' } };
 }
 
 /** How the issuer answers its metadata requests. */
@@ -43,6 +50,8 @@ export interface IssuerBehaviour {
   issuerOverride: string | undefined;
   /** The `jwks_uri` served, when it should point elsewhere. */
   jwksUriOverride: string | undefined;
+  /** Keys published in the JWKS before the signing key (weak, encryption or foreign keys). Default none. */
+  extraJwks: readonly Record<string, unknown>[];
 }
 
 export interface TestIssuer {
@@ -64,7 +73,9 @@ export interface IssuerOptions {
   readonly path?: string;
   /** Serve over TLS with this certificate (the resource server then needs the CA as `fetch.ca`). */
   readonly tls?: { readonly cert: string; readonly key: string };
-  readonly alg?: 'EdDSA' | 'ES256';
+  readonly alg?: IssuerAlgorithm;
+  /** Publish the key's `alg` in the JWKS. Default `true`. */
+  readonly publishAlg?: boolean;
 }
 
 /** The claims of a valid access token of `issuer` for {@link AUDIENCE}. */
@@ -97,8 +108,8 @@ function json(response: ServerResponse, status: number, body: unknown): void {
 
 /** Starts an issuer on 127.0.0.1 on a free port. */
 export async function startIssuer(options: IssuerOptions = {}): Promise<TestIssuer> {
-  const key = await signingPair(options.alg ?? 'EdDSA');
-  const behaviour: IssuerBehaviour = { metadata: 'both', issuerOverride: undefined, jwksUriOverride: undefined };
+  const key = await signingPair(options.alg ?? 'EdDSA', { publishAlg: options.publishAlg ?? true });
+  const behaviour: IssuerBehaviour = { metadata: 'both', issuerOverride: undefined, jwksUriOverride: undefined, extraJwks: [] };
   const requests: string[] = [];
   const path = options.path ?? '';
   let url = '';
@@ -114,7 +125,7 @@ export async function startIssuer(options: IssuerOptions = {}): Promise<TestIssu
     const oidc = `${path}/.well-known/openid-configuration`;
     if (target === rfc8414 && (behaviour.metadata === 'both' || behaviour.metadata === 'rfc8414')) json(response, 200, metadata);
     else if (target === oidc && (behaviour.metadata === 'both' || behaviour.metadata === 'oidc')) json(response, 200, metadata);
-    else if (target === `${path}/jwks`) json(response, 200, { keys: [key.publicJwk] });
+    else if (target === `${path}/jwks`) json(response, 200, { keys: [...behaviour.extraJwks, key.publicJwk] });
     else json(response, 404, { error: 'not_found' });
   };
   const server = options.tls === undefined ? createServer(handler) : createHttpsServer({ cert: options.tls.cert, key: options.tls.key }, handler);

@@ -63,7 +63,11 @@ export interface ResourceServerOptions {
   readonly fetch?: SafeFetchOptions;
   /** The key cache: refresh interval, cooldown, refetch budget, timeouts (see `RemoteJwks`). */
   readonly jwks?: JwksCacheOptions;
-  /** Access-token signature algorithms. Default `['EdDSA', 'ES256']`. */
+  /**
+   * Access-token signature algorithms. Default {@link DEFAULT_ACCESS_TOKEN_ALGORITHMS}: `EdDSA`, `ES256`, `RS256`
+   * (RFC 9068 §2.1 requires it) and `PS256`. `RS384`, `RS512`, `PS384`, `PS512` and `HS256` by name. Whatever the
+   * list, each key verifies only the one algorithm it is bound to.
+   */
   readonly algorithms?: readonly JwtAlgorithm[];
   /**
    * The access token's `typ` header. Default `at+jwt` (RFC 9068 §4). Another value (`JWT`, for issuers that do not
@@ -83,7 +87,10 @@ export interface ResourceServerOptions {
   readonly requireSenderConstrained?: boolean;
   /** The `realm` of the `WWW-Authenticate` challenges. Default: none. */
   readonly realm?: string;
-  /** Receives `token.access.refused` (the reason, never the token or the proof) and `config.loosened`. */
+  /**
+   * Receives `token.access.refused` (the reason, never the token or the proof), `config.loosened`, and
+   * `token.jwks.key_ignored` (a key of the issuer's JWKS not used: weak RSA, encryption key, …).
+   */
   readonly events?: SecurityEventSink;
   readonly clock?: Clock;
 }
@@ -118,6 +125,15 @@ export interface ResourceServer {
   /** Closes the connections of the metadata and key client. */
   close(): Promise<void>;
 }
+
+/**
+ * The access-token algorithms a resource server accepts unless told otherwise. RSA is in because RFC 9068 §2.1 makes
+ * RS256 mandatory to support and most hosted issuers sign with it; it is safe to include because a key never verifies
+ * another algorithm than its own (an RSA key without `alg` is bound to RS256, see `jwks.rsaAlgorithm`), so allowing
+ * RS256 cannot turn an Ed25519 or P-256 key, or an RSA key published for PS256, into something else. HS256 stays out:
+ * a resource server has no business sharing its issuer's MAC secret.
+ */
+export const DEFAULT_ACCESS_TOKEN_ALGORITHMS: readonly JwtAlgorithm[] = Object.freeze(['EdDSA', 'ES256', 'RS256', 'PS256']);
 
 /** Entries of the default in-process DPoP replay cache. */
 const DEFAULT_REPLAY_ENTRIES = 1_000_000;
@@ -179,7 +195,7 @@ function sourceOf(
     ...(allowInsecure ? { allowInsecureHttp: true } : {}),
     ...(options.fetch?.events === undefined ? { events } : {}),
   });
-  const keys = new RemoteIssuerKeys({ issuer, jwksUri, http, allowInsecure, jwks: options.jwks ?? {}, clock: options.clock });
+  const keys = new RemoteIssuerKeys({ issuer, jwksUri, http, allowInsecure, jwks: options.jwks ?? {}, clock: options.clock, events });
   return { keys, http };
 }
 
@@ -218,7 +234,7 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
       requireTyp: accessTokenType,
       // RFC 9068 §2.2: sub and client_id are required besides iss, aud, exp, iat and jti.
       requiredClaims: ['sub', 'client_id'],
-      ...(options.algorithms === undefined ? {} : { algorithms: options.algorithms }),
+      algorithms: options.algorithms ?? DEFAULT_ACCESS_TOKEN_ALGORITHMS,
       ...(options.clockToleranceSeconds === undefined ? {} : { clockToleranceSeconds: options.clockToleranceSeconds }),
       ...(options.maxTokenAgeSeconds === undefined ? {} : { maxAgeSeconds: options.maxTokenAgeSeconds }),
       ...(options.cache === undefined ? {} : { cache: options.cache }),
