@@ -1,8 +1,9 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { compile, Type, type Static } from '@rampart/core/validate';
 import { parseDocument } from 'yaml';
 import { ServerConfigError } from './errors.js';
+import { readTlsFiles } from './tls.js';
 
 /** The log levels `log.level` accepts, most to least severe; `silent` writes nothing. */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -90,6 +91,24 @@ const ConfigSchema = Type.Object(
         { additionalProperties: false },
       ),
     ),
+    /**
+     * TLS terminated by the server itself (PEM files): it then listens with https and asks every client for a
+     * certificate (RFC 8705 mutual TLS), without requiring one. Absent: plain http, for a TLS-terminating proxy in front.
+     */
+    tls: Type.Optional(
+      Type.Object(
+        {
+          certFile: Type.String({ minLength: 1, maxLength: 4096 }),
+          keyFile: Type.String({ minLength: 1, maxLength: 4096 }),
+          /**
+           * The CAs whose client certificates count as verified (`tls_client_auth`). Absent: no client certificate is
+           * verified — only `self_signed_tls_client_auth`, which pins the certificate itself, accepts them.
+           */
+          clientCaFile: Type.Optional(Type.String({ minLength: 1, maxLength: 4096 })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
     // Absent: /metrics on the main port to loopback peers only (never in production). Present: its own listener, and
     // the main port has no /metrics at all (packages/server/src/ops/metrics.ts).
     metrics: Type.Optional(
@@ -108,8 +127,10 @@ const ConfigSchema = Type.Object(
 type ConfigShape = Static<typeof ConfigSchema>;
 
 /** The validated configuration. `dataDir` is absolute. */
-export interface ServerConfig extends Readonly<Omit<ConfigShape, 'listen' | 'log' | 'metrics' | 'oauth'>> {
+export interface ServerConfig extends Readonly<Omit<ConfigShape, 'listen' | 'log' | 'metrics' | 'oauth' | 'tls'>> {
   readonly listen: Readonly<ConfigShape['listen']>;
+  /** TLS on the server's own listener, when configured: absolute paths of the PEM files (read by `readTlsFiles`). */
+  readonly tls?: Readonly<NonNullable<ConfigShape['tls']>>;
   readonly log: { readonly level: LogLevel };
   /** The authorization server's settings, when any are configured. */
   readonly oauth?: Readonly<NonNullable<ConfigShape['oauth']>>;
@@ -152,6 +173,9 @@ const ENV_SETTINGS: Readonly<Record<string, readonly string[]>> = {
   RAMPART_METRICS_PORT: ['metrics', 'port'],
   RAMPART_OAUTH_MTLS_CERT_HEADER: ['oauth', 'mtls', 'certificateHeader'],
   RAMPART_OAUTH_MTLS_VERIFIED_HEADER: ['oauth', 'mtls', 'verifiedHeader'],
+  RAMPART_TLS_CERT_FILE: ['tls', 'certFile'],
+  RAMPART_TLS_KEY_FILE: ['tls', 'keyFile'],
+  RAMPART_TLS_CLIENT_CA_FILE: ['tls', 'clientCaFile'],
 };
 const NUMERIC = new Set(['RAMPART_PORT', 'RAMPART_SHUTDOWN_GRACE_MS', 'RAMPART_METRICS_PORT']);
 // Comma-separated lists.
@@ -216,8 +240,9 @@ function parseKek(text: string): Buffer {
  * Loads the configuration from defaults, the YAML file and `RAMPART_*` variables (in that order of precedence, the
  * environment last), validates it against one schema, and refuses what is unsafe in production. Errors name the
  * setting and the rule (`ServerConfigError`), never a secret's value. Protects against a server starting on a
- * setting nobody meant: misspelt keys, unknown `RAMPART_*` variables, out-of-range ports, keys in files, and a
- * production server without a key-encryption key or listening on every interface without saying so.
+ * setting nobody meant: misspelt keys, unknown `RAMPART_*` variables, out-of-range ports, keys in files, TLS files
+ * that do not hold a certificate and its key, and a production server without a key-encryption key or listening on
+ * every interface without saying so.
  */
 export function loadConfig(options: LoadConfigOptions = {}): ServerConfig {
   const env = options.env ?? process.env;
@@ -252,9 +277,13 @@ export function loadConfig(options: LoadConfigOptions = {}): ServerConfig {
   }
   const value = checked.value;
   const keyEncryptionKey = env.RAMPART_KEK === undefined || env.RAMPART_KEK === '' ? undefined : parseKek(env.RAMPART_KEK);
+  const absolute = (path: string): string => (isAbsolute(path) ? path : resolve(cwd, path));
   const config: ServerConfig = {
     ...value,
-    dataDir: isAbsolute(value.dataDir) ? value.dataDir : resolve(cwd, value.dataDir),
+    dataDir: absolute(value.dataDir),
+    ...(value.tls === undefined
+      ? {}
+      : { tls: { certFile: absolute(value.tls.certFile), keyFile: absolute(value.tls.keyFile), ...(value.tls.clientCaFile === undefined ? {} : { clientCaFile: absolute(value.tls.clientCaFile) }) } }),
     keyEncryptionKey,
     otlpTracesEndpoint: otlpTracesEndpoint(env),
     sources,
@@ -263,6 +292,8 @@ export function loadConfig(options: LoadConfigOptions = {}): ServerConfig {
   if (metricsPort !== undefined && metricsPort !== 0 && metricsPort === config.listen.port) {
     throw new ServerConfigError('CONFIG_INVALID', `invalid configuration: /metrics/port: must differ from /listen/port (${metricsPort}): the metrics listener is a separate socket`);
   }
+  // Read now, so `rampart config check` finds a wrong path, a key that is not the certificate's, or a leaf given as CA.
+  if (config.tls !== undefined) readTlsFiles(config.tls);
   if (config.env === 'production') refuseUnsafeProduction(config);
   return config;
 }
@@ -283,7 +314,10 @@ function otlpTracesEndpoint(env: NodeJS.ProcessEnv): string | undefined {
   return parsed.toString();
 }
 
-/** Production refuses what development tolerates: a generated key, and unencrypted remote services. */
+/**
+ * Production refuses what development tolerates: a generated key, unencrypted remote services, and a TLS private key
+ * every user of the machine can read.
+ */
 function refuseUnsafeProduction(config: ServerConfig): void {
   const problems: string[] = [];
   if (config.keyEncryptionKey === undefined) problems.push('RAMPART_KEK is not set (development generates a key; production must be given one)');
@@ -293,6 +327,10 @@ function refuseUnsafeProduction(config: ServerConfig): void {
   }
   if (config.databaseUrl !== undefined && !/[?&]sslmode=(require|verify-ca|verify-full)\b/.test(config.databaseUrl) && !/@(127\.0\.0\.1|localhost|\[::1\])[:/]/.test(config.databaseUrl)) {
     problems.push('RAMPART_DATABASE_URL reaches a remote host without sslmode=require/verify-full');
+  }
+  const keyMode = config.tls === undefined ? undefined : statSync(config.tls.keyFile).mode & 0o777;
+  if (config.tls !== undefined && keyMode !== undefined && (keyMode & 0o007) !== 0) {
+    problems.push(`the TLS private key ${config.tls.keyFile} is accessible to every user (mode ${keyMode.toString(8)}): chmod 600 it (640 for a group the service is in)`);
   }
   if (problems.length > 0) throw new ServerConfigError('CONFIG_UNSAFE_FOR_PRODUCTION', `refusing to start in production: ${problems.join('; ')}`);
 }

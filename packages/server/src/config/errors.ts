@@ -8,6 +8,7 @@ export type ServerConfigErrorCode =
   | 'CONFIG_UNKNOWN_ENV'
   | 'CONFIG_SECRET_IN_FILE'
   | 'CONFIG_KEK_INVALID'
+  | 'CONFIG_TLS_INVALID'
   | 'CONFIG_UNSAFE_FOR_PRODUCTION';
 
 /** Thrown by `loadConfig`: the server does not start on a configuration it cannot trust. Messages never hold secrets. */

@@ -51,6 +51,7 @@ describe('client certificates from the TLS socket', () => {
   let issued: TestCertificate;
   let selfSigned: TestCertificate;
   let running: { port: number; close: () => Promise<void> };
+  let withoutClientCa: { port: number; close: () => Promise<void> };
 
   beforeAll(async () => {
     ca = await certificateAuthority();
@@ -58,9 +59,15 @@ describe('client certificates from the TLS socket', () => {
     issued = await issueCertificate('CN=billing.example, O=Example', ca);
     selfSigned = await issueCertificate('CN=self.example');
     const https = createHttpsServer({ key: server.keyPem, cert: server.pem, ca: ca.pem, requestCert: true, rejectUnauthorized: false });
-    running = await listen(https, clientCertificateSource({ trustedProxies: [] }));
+    running = await listen(https, clientCertificateSource({ trustedProxies: [], socketClientCa: true }));
+    // The same listener, but its `ca` was not configured as the client PKI (RAMPART_TLS_CLIENT_CA_FILE unset).
+    const unconfigured = createHttpsServer({ key: server.keyPem, cert: server.pem, ca: ca.pem, requestCert: true, rejectUnauthorized: false });
+    withoutClientCa = await listen(unconfigured, clientCertificateSource({ trustedProxies: [] }));
   });
-  afterAll(() => running.close());
+  afterAll(async () => {
+    await running.close();
+    await withoutClientCa.close();
+  });
 
   const base = () => ({ host: '127.0.0.1', port: running.port, path: '/', ca: ca.pem, agent: false as const });
 
@@ -70,6 +77,10 @@ describe('client certificates from the TLS socket', () => {
 
   it('a self-signed certificate is presented but not authorized (only self_signed_tls_client_auth, which pins it, accepts it)', async () => {
     expect(await ask({ ...base(), key: selfSigned.keyPem, cert: selfSigned.pem }, true)).toEqual({ present: true, authorized: false, subject: 'CN=self.example' });
+  });
+
+  it('attack: without configured client CAs, a certificate the TLS layer verified still counts as unverified (no public root vouches for clients)', async () => {
+    expect(await ask({ ...base(), port: withoutClientCa.port, key: issued.keyPem, cert: issued.pem }, true)).toEqual({ present: true, authorized: false, subject: 'CN=billing.example\nO=Example' });
   });
 
   it('attack: a certificate header sent over TLS is not read — the socket is the only source there', async () => {

@@ -25,6 +25,13 @@ export interface ClientCertificateOptions {
   readonly trustedProxies: readonly string[];
   /** The headers a trusted proxy sets; absent: certificates come from this server's own TLS sockets only. */
   readonly proxyHeaders?: ProxyCertificateHeaders;
+  /**
+   * The server's own TLS listener verifies client certificates against CAs configured for that purpose
+   * (`RAMPART_TLS_CLIENT_CA_FILE`). Only then does Node's `socket.authorized` mean "issued by the client PKI": without
+   * a `ca`, Node verifies against its bundled public roots, which no deployment chose as its client authority. Default
+   * `false`: certificates from the socket count as unverified (`self_signed_tls_client_auth` only).
+   */
+  readonly socketClientCa?: boolean;
 }
 
 /** The certificate a client presented, and whether a CA the server (or its proxy) trusts vouched for its chain. */
@@ -62,21 +69,24 @@ function parseHeaderCertificate(value: string): NodeX509Certificate | undefined 
 
 /**
  * Where the server finds a client's TLS certificate: the TLS socket when this process terminates TLS (the peer
- * certificate Node verified, `authorized` from the server's `ca`), or — behind a TLS-terminating proxy — the header
- * that proxy sets, read only when the TCP peer is one of `RAMPART_TRUSTED_PROXIES`.
+ * certificate, `authorized` when Node verified it against the configured client CAs), or — behind a TLS-terminating
+ * proxy — the header that proxy sets, read only when the TCP peer is one of `RAMPART_TRUSTED_PROXIES`.
  *
  * Protects against certificate spoofing: anyone can send a header named like the proxy's, so from any other peer it
- * is ignored (a client reaching the server directly cannot claim a certificate it does not hold); a repeated or
- * oversized header is ignored too; a value that is not a certificate is no certificate.
+ * is ignored (a client reaching the server directly cannot claim a certificate it does not hold), and over the
+ * server's own TLS only the handshake counts; a repeated or oversized header is ignored too; a value that is not a
+ * certificate is no certificate. A certificate chained to a public root is not "verified" unless its CA was
+ * configured as a client CA.
  */
 export function clientCertificateSource(options: ClientCertificateOptions): ClientCertificateSource {
   const headers = options.proxyHeaders;
   const proxies: TrustedProxyResolver | undefined = options.trustedProxies.length === 0 ? undefined : trustedProxies({ cidrs: options.trustedProxies });
+  const socketClientCa = options.socketClientCa === true;
   return (request) => {
     const socket = request.socket;
     if (socket instanceof TLSSocket) {
       const peer = socket.getPeerX509Certificate();
-      return peer === undefined ? undefined : { certificate: peer, authorized: socket.authorized };
+      return peer === undefined ? undefined : { certificate: peer, authorized: socketClientCa && socket.authorized };
     }
     if (headers === undefined || proxies === undefined) return undefined;
     const peerAddress = socket.remoteAddress;
