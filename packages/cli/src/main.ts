@@ -21,6 +21,7 @@ import {
   type ServerNotice,
 } from '@rampart/server';
 import pg from 'pg';
+import { clients, isClientsCommand } from './clients.js';
 import { keys } from './keys.js';
 
 /** Where the command writes; the process's streams by default, buffers in tests. */
@@ -45,10 +46,12 @@ commands:
   keys list       the signing keys that are not retired: active, next, retiring
   admin create    --email <address> [--promote]: create an administrator (or, with --promote, make an existing
                   account one) with a one-time password, printed once to stderr; it must be changed at first sign-in
+  clients         create | list | show | update | rotate-secret | delete: OAuth clients (rampart clients --help)
 
 settings: rampart.config.yaml (or --config / RAMPART_CONFIG) and RAMPART_* variables; the key-encryption key only
 from RAMPART_KEK. Exit codes: 0 ok, 1 the check failed (audit verify), the step is not due (keys rotate --promote) or
-the address has an account and --promote was not given (admin create), 2 a usage or configuration error.`;
+the address has an account and --promote was not given (admin create), no such client or a stale --if-version
+(clients), 2 a usage or configuration error.`;
 
 function notice(io: CliIo, event: ServerNotice): void {
   // The one-time password goes to the operator's terminal once, never to stdout (which is often shipped as a log).
@@ -180,6 +183,13 @@ async function adminCreate(io: CliIo, file: string | undefined, email: string | 
  * and exit 2; nothing prints a secret.
  */
 export async function run(argv: readonly string[], io: CliIo): Promise<number> {
+  if (isClientsCommand(argv)) {
+    try {
+      return await clients(argv, io, (file) => config(io, file));
+    } catch (error) {
+      return failed(io, error);
+    }
+  }
   let parsed: ReturnType<typeof parseArgs>;
   try {
     parsed = parseArgs({ args: [...argv], allowPositionals: true, options: { config: { type: 'string' }, help: { type: 'boolean', short: 'h' }, promote: { type: 'boolean' }, email: { type: 'string' } } });
@@ -216,8 +226,13 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
         return 2;
     }
   } catch (error) {
-    const code = typeof (error as { code?: unknown }).code === 'string' ? ` [${(error as { code: string }).code}]` : '';
-    io.err(`rampart: ${error instanceof Error ? error.message : String(error)}${code}`);
-    return 2;
+    return failed(io, error);
   }
+}
+
+/** A configuration or runtime error: one line with its code, exit 2. */
+function failed(io: CliIo, error: unknown): number {
+  const code = typeof (error as { code?: unknown }).code === 'string' ? ` [${(error as { code: string }).code}]` : '';
+  io.err(`rampart: ${error instanceof Error ? error.message : String(error)}${code}`);
+  return 2;
 }

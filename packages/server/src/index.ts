@@ -12,3 +12,7 @@ export { METRICS_PATH, metricsExposure, ServerMetrics, type MetricsExposure } fr
 export { AUDIT_FILE, AUDIT_TABLE, auditPublicKeys, auditSigner, auditTableOf, openAuditStore, openAuditTrails, serverKeyRing, type AuditTrail } from './audit-trail.js';
 export { keyScheduleOf, SigningKeyStore, TOKEN_DEFAULTS, TOKEN_BODY_ROUTES, type KeySchedule, type SigningKeyInfo, type StageOutcome, type PromoteOutcome } from './tokens/index.js';
 export { createAdministrator, isLoginAddress, recordUnreported, type AdministratorOutcome } from './admin/index.js';
+export { recordCliEvent, type CliEvent } from './admin/index.js';
+export { OAuthClientError, type OAuthClient, type OAuthClientInput, type OAuthClientStore, type OAuthClientUpdate, type ClientAuthMethod, type ClientGrantType } from './oauth/clients.js';
+export { oauthClientEventFacts, oauthClientView, type OAuthClientView } from './oauth/clients-view.js';
+export { openOAuthClientStore, type OfflineClientStoreOptions } from './oauth/clients-offline.js';

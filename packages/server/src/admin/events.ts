@@ -1,10 +1,16 @@
 import type { Clock, SecurityEventSink, SecurityEventType } from '@rampart/core';
 import { eventEmitter, type EmitEvent, type EventAttributes } from '../http/events.js';
 
-/** The event types the administration module emits (all in core's list and its OCSF mapping). */
+/**
+ * The event types the administration module emits (all in core's list and its OCSF mapping). OAuth clients are
+ * accounts of programs: their administration uses the account types with `principal: "oauth_client"` — created,
+ * `profile_updated` (a change), `password_changed` (a secret rotation), `disabled` (deleted).
+ */
 export type AdminEventType = Extract<
   SecurityEventType,
   | 'account.created'
+  | 'account.profile_updated'
+  | 'account.password_changed'
   | 'account.disabled'
   | 'account.enabled'
   | 'account.credentials_revoked'

@@ -8,9 +8,12 @@ import { auditPublicKeys } from '../audit-trail.js';
 import { serverApiKeys } from '../authz/api-keys/keys.js';
 import { ADMIN_ROLE, type AuthzModule } from '../authz/index.js';
 import type { ServerContext } from '../context.js';
+import type { OAuthClientStore } from '../oauth/clients.js';
 import { createAdministrator, firstAdminEmail, UNREPORTED_PREFIX } from './administrators.js';
 import { AuditAdmin } from './audit.js';
 import { registerAuditRoutes } from './audit-routes.js';
+import { reportCliEvents } from './cli-events.js';
+import { registerClientRoutes } from './client-routes.js';
 import { adminEvents, type AdminEvents } from './events.js';
 import { enforcePasswordChange } from './password-change.js';
 import { registerUserRoutes } from './user-routes.js';
@@ -18,6 +21,7 @@ import { AdminUsers } from './users.js';
 
 export { createAdministrator, firstAdminEmail, isLoginAddress, oneTimePassword, recordUnreported, type AdministratorDeps, type AdministratorOutcome } from './administrators.js';
 export { passwordChangeRequired } from './password-change.js';
+export { recordCliEvent, type CliEvent } from './cli-events.js';
 
 /**
  * Told once, to the operator's terminal (the CLI prints it to stderr), when the server created the first
@@ -38,6 +42,8 @@ export interface AdminDeps {
   readonly audit: AuditLog;
   /** Where the first administrator's one-time password goes (once): `CreateServerOptions.notify`. */
   readonly notify?: ((notice: AdminCreatedNotice) => void) | undefined;
+  /** The OAuth module's client store: `/v1/admin/oauth/clients` is registered when given. */
+  readonly oauthClients?: OAuthClientStore | undefined;
 }
 
 /** What the administration module gives the server. */
@@ -90,8 +96,10 @@ export async function createAdminModule(ctx: ServerContext, deps: AdminDeps): Pr
   enforcePasswordChange(app, ctx.db);
   registerUserRoutes(app, { users, sessions: ctx.sessions, keys, requireAdmin, events });
   registerAuditRoutes(app, { audit, publicKeys, requireAdmin, events });
+  if (deps.oauthClients !== undefined) registerClientRoutes(app, { clients: deps.oauthClients, requireAdmin, events });
 
   await reportCliCreations(ctx, events);
+  await reportCliEvents(database, events);
   const first = await createAdministrator({ database, hasher: ctx.hasher, clock }, { email: firstAdminEmail(ctx.publicUrl), how: 'first_start' });
   let createdAdministrator: string | undefined;
   if (first.kind === 'created') {

@@ -46,3 +46,38 @@ export const PASSWORD_CHANGE_REQUIRED: Problem = problem(403, 'password-change-r
   code: 'auth.password_change_required',
   detail: 'This account signed in with a one-time password: change it (POST /v1/password/change) before anything else.',
 });
+
+/** A client id that names no OAuth client. */
+export const CLIENT_NOT_FOUND: Problem = problem(404, 'not-found', 'Not Found', { code: 'admin.oauth_client_not_found', detail: 'No such OAuth client.' });
+
+/** A client id already taken. */
+export const CLIENT_EXISTS: Problem = problem(409, 'oauth-client-exists', 'Conflict', { code: 'admin.oauth_client_exists', detail: 'An OAuth client with this id already exists.' });
+
+/** A secret rotation asked of a client that authenticates otherwise (none, private_key_jwt, mTLS). */
+export const CLIENT_NO_SECRET: Problem = problem(409, 'oauth-client-no-secret', 'Conflict', {
+  code: 'admin.oauth_client_no_secret',
+  detail: 'This client does not authenticate with a secret: there is nothing to rotate.',
+});
+
+/** A change without `If-Match`: it could overwrite a change made since the client was read. */
+export const CLIENT_PRECONDITION_REQUIRED: Problem = problem(428, 'precondition-required', 'Precondition Required', {
+  code: 'admin.oauth_client_precondition_required',
+  detail: 'Send If-Match with the ETag of GET /v1/admin/oauth/clients/{clientId}, so a concurrent change is not overwritten.',
+});
+
+/** An `If-Match` that is not one strong entity tag (`*`, lists and weak tags say nothing about which version was read). */
+export const CLIENT_PRECONDITION_INVALID: Problem = problem(400, 'bad-precondition', 'Bad Request', {
+  code: 'admin.oauth_client_precondition_invalid',
+  detail: 'If-Match must be one ETag of GET /v1/admin/oauth/clients/{clientId}.',
+});
+
+/** The client changed since the version the change was decided on. */
+export const CLIENT_CONFLICT: Problem = problem(412, 'oauth-client-conflict', 'Precondition Failed', {
+  code: 'admin.oauth_client_conflict',
+  detail: 'The client changed since it was read: read it again (its ETag is in this answer), merge, and retry.',
+});
+
+/** A client the profile's rules refuse; `detail` names the field and the rule (never the refused value or a secret). */
+export function clientInvalid(detail: string): Problem {
+  return problem(400, 'oauth-client-invalid', 'Bad Request', { code: 'admin.oauth_client_invalid', detail });
+}

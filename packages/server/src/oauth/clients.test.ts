@@ -136,6 +136,79 @@ for (const { name, skip, create } of BACKENDS) {
       await expect(store.update('nobody', { name: 'x' })).rejects.toThrow(/no client/);
     });
 
+    it('attack: lost updates — a change decided on an old version is refused, and two writes racing on one version never both land', async () => {
+      const { client } = await store.create(web({ name: 'Orders' }));
+      const renamed = await store.update(client.clientId, { name: 'Orders v2' }, { ifVersion: client.version });
+      expect(renamed.version).not.toBe(client.version);
+      expect((await store.get(client.clientId))?.version).toBe(renamed.version);
+      await expect(store.update(client.clientId, { name: 'stale' }, { ifVersion: client.version })).rejects.toMatchObject({ code: 'OAUTH_CLIENT_CONFLICT' });
+      await expect(store.rotateSecret(client.clientId, { ifVersion: client.version })).rejects.toMatchObject({ code: 'OAUTH_CLIENT_CONFLICT' });
+      // Racing on one version: exactly one lands, and what is stored is the winner's.
+      const raced = await Promise.allSettled([store.update(client.clientId, { name: 'A' }, { ifVersion: renamed.version }), store.update(client.clientId, { firstParty: true }, { ifVersion: renamed.version })]);
+      const won = raced.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+      expect(won).toHaveLength(1);
+      for (const lost of raced) if (lost.status === 'rejected') expect(lost.reason).toMatchObject({ code: 'OAUTH_CLIENT_CONFLICT' });
+      expect((await store.get(client.clientId))?.version).toBe(won[0]?.version);
+      // Without a version each write is still conditional on the row it read: a loser is refused, never merged.
+      const unversioned = await Promise.allSettled([store.update(client.clientId, { name: 'B' }), store.update(client.clientId, { name: 'C' }), store.update(client.clientId, { firstParty: false })]);
+      for (const lost of unversioned) if (lost.status === 'rejected') expect(lost.reason).toMatchObject({ code: 'OAUTH_CLIENT_CONFLICT' });
+      const stored = await store.get(client.clientId);
+      expect(unversioned.flatMap((r) => (r.status === 'fulfilled' ? [r.value.version] : []))).toContain(stored?.version);
+      // Two rotations of one version: one secret handed out, and it is the one that works.
+      const rotations = await Promise.allSettled([store.rotateSecret(client.clientId, { ifVersion: stored?.version ?? '' }), store.rotateSecret(client.clientId, { ifVersion: stored?.version ?? '' })]);
+      const issued = rotations.flatMap((r) => (r.status === 'fulfilled' ? [r.value.clientSecret] : []));
+      expect(issued).toHaveLength(1);
+      expect((await store.providerMetadata(client.clientId))?.client_secret).toBe(issued[0]);
+      await expect(store.update('nobody', { name: 'x' }, { ifVersion: client.version })).rejects.toMatchObject({ code: 'OAUTH_CLIENT_UNKNOWN' });
+    });
+
+    it('attack: redirect URIs OAuth 2.1 and RFC 8252 forbid are refused by field and rule, without repeating the URI', async () => {
+      const native = (uri: string): OAuthClientInput => ({ type: 'public', applicationType: 'native', redirectUris: [uri], grantTypes: ['authorization_code'] });
+      await refused(web({ redirectUris: [CALLBACK, 'https://*.app.example/cb'] }), /^redirectUris\[1\] has a wildcard/);
+      await refused(web({ redirectUris: ['https://app.example/cb/*'] }), /wildcard/);
+      await refused(web({ redirectUris: ['https://app.example@evil.example/cb'] }), /user information/);
+      await refused(web({ postLogoutRedirectUris: ['https://app.example/bye#x'] }), /^postLogoutRedirectUris\[0\] has a fragment/);
+      await refused(native('http://evil.example/cb'), /127\.0\.0\.1 or \[::1\]/);
+      await refused(native('http://localhost/cb'), /localhost is not recommended/);
+      await refused(native('https://127.0.0.1/cb'), /claimed domain/);
+      await refused(native('myapp:/cb'), /reverse domain name/);
+      await refused(native('javascript:alert(1)'), /reverse domain name/);
+      await refused(native('data:text/html,x'), /reverse domain name/);
+      const attempt = store.create(web({ redirectUris: ['https://secret-path.example/*'] }));
+      await expect(attempt).rejects.not.toThrow(/secret-path/);
+      expect((await store.create(native('com.example.app:/cb'))).client.redirectUris).toEqual(['com.example.app:/cb']);
+      expect((await store.create(native('http://[::1]:49152/cb'))).client.redirectUris).toEqual(['http://[::1]:49152/cb']);
+    });
+
+    it('names the grants OAuth 2.1 removed, and refuses a client id that is a path segment', async () => {
+      await refused(web({ grantTypes: ['implicit'] as never }), /implicit was removed by OAuth 2\.1/);
+      await refused({ type: 'confidential', grantTypes: ['client_credentials', 'password'] }, /password was removed by OAuth 2\.1/);
+      await expect(store.update((await store.create(web())).client.clientId, { grantTypes: ['implicit'] as never })).rejects.toThrow(/implicit was removed/);
+      await refused(web({ clientId: '.' }), /only dots/);
+      await refused(web({ clientId: '..' }), /only dots/);
+      const schema = store.create({ type: 'confidential', grantTypes: ['client_credentials'], extra: 1 } as never);
+      await expect(schema).rejects.toMatchObject({ code: 'OAUTH_CLIENT_INVALID', issues: [{ pointer: '', rule: 'additionalProperties' }] });
+    });
+
+    it('attack: a self-signed mTLS key whose JWK is not its certificate\'s key, or that carries no certificate, is refused', async () => {
+      const mine = await issueCertificate('CN=device-1');
+      const theirs = await issueCertificate('CN=device-2');
+      const pinned = await store.create({ type: 'confidential', grantTypes: ['client_credentials'], tokenEndpointAuthMethod: 'self_signed_tls_client_auth', certificates: [mine.pem] });
+      const key = pinned.client.jwks?.keys[0] ?? {};
+      const selfSigned = (keys: unknown[]): OAuthClientInput => ({ type: 'confidential', grantTypes: ['client_credentials'], tokenEndpointAuthMethod: 'self_signed_tls_client_auth', jwks: { keys } as never });
+      await refused(selfSigned([{ ...key, x5c: [theirs.der.toString('base64')] }]), /not the one in its certificate/);
+      await refused(selfSigned([{ kty: key.kty, crv: key.crv, x: key.x, y: key.y }]), /carries its certificate/);
+      await refused(selfSigned([{ ...key, x5c: ['bm90IGEgY2VydGlmaWNhdGU='] }]), /not a DER X\.509 certificate/);
+      expect((await store.create(selfSigned([key]))).client.jwks?.keys[0]).toEqual(key);
+    });
+
+    it('revokes what was issued to a client on demand, and says how much', async () => {
+      const { client } = await store.create(web());
+      const before = revoked.length;
+      expect(await store.revokeIssued(client.clientId)).toBe(before + 1);
+      expect(revoked.at(-1)).toBe(client.clientId);
+    });
+
     it('lists clients in pages, and refuses a second client with the same id', async () => {
       await store.create(web({ clientId: 'aaa-listed' }));
       await expect(store.create(web({ clientId: 'aaa-listed' }))).rejects.toThrow(/already exists/);

@@ -1,7 +1,7 @@
-import { X509Certificate } from 'node:crypto';
+import { createHash, X509Certificate } from 'node:crypto';
 import { RampartError } from '@rampart/core';
 import { DecryptionError, FieldCipher, randomToken, type KeyRing } from '@rampart/core/crypto';
-import { compile, Type, type Static } from '@rampart/core/validate';
+import { clientIssues, compile, Type, type ClientIssue, type Static } from '@rampart/core/validate';
 import type { Selectable } from 'kysely';
 import { affected, int64, optionalInt64, type StoreDatabase } from '../stores/sql.js';
 import { OIDC_SCOPES, RESOURCE_SCOPES_METADATA } from './accounts.js';
@@ -53,6 +53,12 @@ export interface OAuthClient {
   readonly createdAt: number;
   readonly updatedAt: number;
   readonly secretRotatedAt?: number;
+  /**
+   * Changes with every change to the client (its secret included): what an administrator sends back to say "the
+   * client as I read it" (`If-Match`, `--if-version`), so a concurrent change is refused rather than overwritten.
+   * 128 bits of a SHA-256 over the stored row; it says nothing about the secret.
+   */
+  readonly version: string;
 }
 
 const CLIENT_ID = Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9._~-]+$' });
@@ -137,11 +143,40 @@ const UPDATE_SCHEMA = Type.Object(
  */
 export type OAuthClientUpdate = Partial<Static<typeof UPDATE_SCHEMA>>;
 
+const PARTIAL_UPDATE_SCHEMA = Type.Partial(UPDATE_SCHEMA, { additionalProperties: false });
 const createInput = compile(CREATE_SCHEMA, { reportAllIssues: true });
-const updateInput = compile(Type.Partial(UPDATE_SCHEMA, { additionalProperties: false }), { reportAllIssues: true });
+const updateInput = compile(PARTIAL_UPDATE_SCHEMA, { reportAllIssues: true });
 
-/** Why the store refused a client: `code` says which rule, `message` says how to fix it (never a secret). */
-export class OAuthClientError extends RampartError {}
+/** The schema {@link OAuthClientStore.create} checks its input with: for API documentation (`/openapi.json`). */
+export const OAUTH_CLIENT_INPUT_SCHEMA = createInput;
+/** The schema {@link OAuthClientStore.update} checks its patch with: for API documentation. */
+export const OAUTH_CLIENT_UPDATE_SCHEMA = updateInput;
+
+/** What a refusal is about: `OAUTH_CLIENT_INVALID` (a rule, named in the message), `…_UNKNOWN`, `…_EXISTS`, `…_NO_SECRET`, `…_CONFLICT`. */
+export type OAuthClientErrorCode = 'OAUTH_CLIENT_INVALID' | 'OAUTH_CLIENT_UNKNOWN' | 'OAUTH_CLIENT_EXISTS' | 'OAUTH_CLIENT_NO_SECRET' | 'OAUTH_CLIENT_CONFLICT';
+
+/**
+ * Why the store refused a client: `code` says which rule, `message` says how to fix it. Messages name fields and
+ * rules, never a secret nor the refused value; `issues` lists the schema's findings (JSON Pointers and rules) when the
+ * input did not match the schema at all.
+ */
+export class OAuthClientError extends RampartError<OAuthClientErrorCode> {
+  readonly issues: readonly ClientIssue[] | undefined;
+
+  constructor(code: OAuthClientErrorCode, message: string, options?: ErrorOptions & { readonly issues?: readonly ClientIssue[] }) {
+    super(code, message, options);
+    this.issues = options?.issues;
+  }
+}
+
+/** Options of {@link OAuthClientStore.update} and {@link OAuthClientStore.rotateSecret}. */
+export interface OAuthClientWriteOptions {
+  /**
+   * The {@link OAuthClient.version} the change was decided on: refused with `OAUTH_CLIENT_CONFLICT` when the client
+   * changed since. Without it, the change still never overwrites a write that landed between its read and its write.
+   */
+  readonly ifVersion?: string;
+}
 
 /** A secret handed out once (creation, rotation); the store keeps it sealed and never returns it again. */
 export interface IssuedSecret {
@@ -162,17 +197,77 @@ export interface OAuthClientStoreOptions {
   readonly allowLoopbackHttp?: boolean;
   /** Checks the metadata as oidc-provider will read it (`Client.validate`), so a client it would refuse is never stored. */
   readonly validate?: (metadata: ProviderClientMetadata) => Promise<void>;
-  /** Deletes what was issued to a deleted client (codes, tokens, grants). */
-  readonly revokeIssued?: (clientId: string) => Promise<unknown>;
+  /** Deletes what was issued to a client (codes, tokens, grants); resolves with how many artifacts it deleted. */
+  readonly revokeIssued?: (clientId: string) => Promise<number>;
   /** The signing algorithm of ID tokens (the server's key algorithm). */
   readonly idTokenAlgorithm: () => string;
 }
 
 const LOOPBACK_HOSTS: ReadonlySet<string> = new Set(['localhost', '127.0.0.1', '[::1]']);
+/** RFC 8252 §7.3: a native app's loopback redirect uses the IP literal; `localhost` is NOT RECOMMENDED (§8.3). */
+const LOOPBACK_IPS: ReadonlySet<string> = new Set(['127.0.0.1', '[::1]']);
+/** RFC 8252 §7.1: a private-use scheme is a reverse domain name the app's publisher controls (`com.example.app`). */
+const REVERSE_DOMAIN_SCHEME = /^[a-z][a-z0-9-]*(?:\.[a-z0-9-]+)+$/;
+/** Grants OAuth 2.1 removed, with the reason given to whoever asks for one. */
+const REMOVED_GRANTS: Readonly<Record<string, string>> = {
+  implicit: 'grantTypes: implicit was removed by OAuth 2.1 (tokens in the URL, no sender binding): use authorization_code with PKCE',
+  password: 'grantTypes: password was removed by OAuth 2.1 (the client sees the user\'s password): use authorization_code with PKCE',
+};
+/** `columns`, which must name every column of the table: a column added later without being listed fails to compile. */
+function everyColumn<const T extends readonly (keyof ClientRow)[]>(columns: T & (Exclude<keyof ClientRow, T[number]> extends never ? unknown : { readonly missing: Exclude<keyof ClientRow, T[number]> })): T {
+  return columns;
+}
+
+/** Every column, in a fixed order: what a client's version is computed over and what a conditional write compares. */
+const ROW_COLUMNS = everyColumn([
+  'client_id',
+  'client_type',
+  'name',
+  'application_type',
+  'secret_sealed',
+  'redirect_uris',
+  'post_logout_redirect_uris',
+  'grant_types',
+  'scope',
+  'token_endpoint_auth_method',
+  'tls_client_auth_subject_dn',
+  'jwks',
+  'certificate_bound_access_tokens',
+  'dpop_bound_access_tokens',
+  'first_party',
+  'created_at',
+  'updated_at',
+  'secret_rotated_at',
+]);
 const SECRET_METHODS: ReadonlySet<ClientAuthMethod> = new Set(['client_secret_basic', 'client_secret_post']);
 const CONFIDENTIAL_METHODS: ReadonlySet<ClientAuthMethod> = new Set(['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'tls_client_auth', 'self_signed_tls_client_auth']);
 /** 256 bits: out of reach of online guessing whatever the rate, and of offline guessing if one ever leaked hashed. */
 const SECRET_BYTES = 32;
+
+/** The removed grant the raw input asks for, if any: named before the schema, which only says "not one of these". */
+function removedGrantIn(input: unknown): string | undefined {
+  const grants = typeof input === 'object' && input !== null ? (input as { readonly grantTypes?: unknown }).grantTypes : undefined;
+  if (!Array.isArray(grants)) return undefined;
+  const removed = grants.find((grant): grant is string => typeof grant === 'string' && Object.hasOwn(REMOVED_GRANTS, grant));
+  return removed === undefined ? undefined : REMOVED_GRANTS[removed];
+}
+
+/** A random client id (128 bits) that never starts with `-`, which a command line would read as an option. */
+function generatedClientId(): string {
+  for (;;) {
+    const id = randomToken(16);
+    if (!id.startsWith('-')) return id;
+  }
+}
+
+/** The schema's findings as one line: pointers and rules only (never the value, never an undeclared name). */
+function describeIssues(issues: readonly ClientIssue[]): string {
+  return issues.map((issue) => `${issue.pointer || '(top level)'} ${issue.rule}`).join('; ');
+}
+
+function versionOf(row: ClientRow): string {
+  return createHash('sha256').update(JSON.stringify(ROW_COLUMNS.map((column) => row[column]))).digest('base64url').slice(0, 22);
+}
 
 function parseJsonArray(text: string): string[] {
   const value = JSON.parse(text) as unknown;
@@ -191,17 +286,53 @@ function certificateJwk(pem: string): ClientPublicJwk {
   return { ...jwk, x5c: [certificate.raw.toString('base64')] };
 }
 
+/** The members that make up a public key, by key type: what a certificate's key and its JWK must agree on. */
+const PUBLIC_MEMBERS: Readonly<Record<string, readonly string[]>> = { RSA: ['n', 'e'], EC: ['crv', 'x', 'y'], OKP: ['crv', 'x'] };
+
+/**
+ * A `self_signed_tls_client_auth` client's keys: oidc-provider recognises the client by the certificate in each key's
+ * `x5c` (its SHA-256 thumbprint, RFC 8705 §2.2), so every key carries one, it parses, and the key it states is the
+ * certificate's own — a JWK claiming one key while carrying another's certificate is refused, not stored.
+ */
+function checkCertificateKeys(jwks: string, fail: (message: string) => never): void {
+  const { keys } = JSON.parse(jwks) as { keys: ClientPublicJwk[] };
+  keys.forEach((key, index) => {
+    const x5c = key.x5c;
+    const der = (Array.isArray(x5c) ? (x5c as readonly string[])[0] : undefined) ?? fail(`jwks.keys[${index}]: a self_signed_tls_client_auth key carries its certificate (x5c)`);
+    let certificate: X509Certificate;
+    try {
+      certificate = new X509Certificate(Buffer.from(der, 'base64'));
+    } catch {
+      return fail(`jwks.keys[${index}].x5c[0]: not a DER X.509 certificate (base64)`);
+    }
+    const actual = certificate.publicKey.export({ format: 'jwk' }) as Record<string, unknown>;
+    const members = PUBLIC_MEMBERS[String(key.kty)] ?? [];
+    if (actual.kty !== key.kty || members.some((member) => key[member] !== actual[member])) fail(`jwks.keys[${index}]: the key is not the one in its certificate (x5c)`);
+  });
+}
+
+/** The SHA-256 thumbprints (base64url, RFC 8705 §3.1 `x5t#S256`) of the certificates a client's keys carry. */
+export function certificateThumbprints(client: Pick<OAuthClient, 'jwks'>): string[] {
+  return (client.jwks?.keys ?? []).flatMap((key) => {
+    const der = Array.isArray(key.x5c) ? (key.x5c as readonly string[])[0] : undefined;
+    return der === undefined ? [] : [createHash('sha256').update(Buffer.from(der, 'base64')).digest('base64url')];
+  });
+}
+
 /**
  * The registered OAuth clients, in `rampart_oauth_clients`: what the authorization server trusts to ask for tokens,
  * and the API client administration is built on (`rampart clients …`, the admin routes).
  *
  * Protects against: client secrets readable from a database dump (sealed with the field cipher under a ring subkey,
  * bound to the client id — a sealed secret copied to another client does not open); weak or reused secrets (256
- * random bits, generated here, shown once); open redirectors (redirect URIs are absolute, without fragment, compared
- * exactly by the provider; web clients use https except on loopback in development); clients that could never work
- * or would weaken the profile (public clients without PKCE-only flows, client credentials for public clients, private
- * keys in place of public ones, refresh tokens without authorization code) — refused at write time with the rule
- * broken, not discovered at the first token request; tokens outliving a deleted client (deleted with it).
+ * random bits, generated here, shown once); open redirectors (redirect URIs are absolute, without fragment, wildcard
+ * or user information, compared exactly by the provider; web clients use https except on loopback in development;
+ * native clients follow RFC 8252 — http on the loopback IP literal only, claimed https, reverse-domain private-use
+ * schemes); clients that could never work or would weaken the profile (removed grants, client credentials for public
+ * clients, confidential clients without authentication, private keys in place of public ones, self-signed mTLS keys
+ * whose JWK is not their certificate's, refresh tokens without authorization code) — refused at write time with the
+ * rule broken, not discovered at the first token request; lost updates (every write conditional on the row it read,
+ * `ifVersion` for a version read earlier); tokens outliving a deleted client (deleted with it).
  */
 export class OAuthClientStore {
   readonly #store: StoreDatabase;
@@ -219,11 +350,15 @@ export class OAuthClientStore {
    * (store it at once; {@link rotateSecret} makes a new one).
    */
   async create(input: OAuthClientInput): Promise<IssuedSecret> {
+    const removed = removedGrantIn(input);
+    if (removed !== undefined) throw new OAuthClientError('OAUTH_CLIENT_INVALID', removed);
     const checked = createInput.check(input);
-    if (!checked.ok) throw new OAuthClientError('OAUTH_CLIENT_INVALID', `invalid client: ${checked.issues.map((issue) => `${issue.pointer || '(top level)'} ${issue.rule}`).join('; ')}`);
+    if (!checked.ok) throw new OAuthClientError('OAUTH_CLIENT_INVALID', `invalid client: ${describeIssues(checked.issues)}`, { issues: clientIssues(checked.issues) });
     const value = checked.value;
+    // `.` and `..` would be path segments in every URL that names the client (the admin API's).
+    if (value.clientId !== undefined && /^\.+$/.test(value.clientId)) throw new OAuthClientError('OAUTH_CLIENT_INVALID', 'clientId: not only dots');
     const method: ClientAuthMethod = value.tokenEndpointAuthMethod ?? (value.type === 'public' ? 'none' : 'client_secret_basic');
-    const clientId = value.clientId ?? randomToken(16);
+    const clientId = value.clientId ?? generatedClientId();
     const now = this.#options.clock.now();
     const secret = SECRET_METHODS.has(method) ? randomToken(SECRET_BYTES) : undefined;
     const row: ClientRow = {
@@ -266,13 +401,20 @@ export class OAuthClientStore {
     return (await query.execute()).map((row) => this.#clientOf(normalized(row)));
   }
 
-  /** Changes some fields; the result is validated as a whole, as at creation. */
-  async update(clientId: string, patch: OAuthClientUpdate): Promise<OAuthClient> {
+  /**
+   * Changes some fields; the result is validated as a whole, as at creation. The write is conditional on the row
+   * being the one read (every column compared), so two administrators changing one client at once never merge
+   * silently: the second gets `OAUTH_CLIENT_CONFLICT`, also when it named no version.
+   */
+  async update(clientId: string, patch: OAuthClientUpdate, options: OAuthClientWriteOptions = {}): Promise<OAuthClient> {
+    const removed = removedGrantIn(patch);
+    if (removed !== undefined) throw new OAuthClientError('OAUTH_CLIENT_INVALID', removed);
     const checked = updateInput.check(patch);
-    if (!checked.ok) throw new OAuthClientError('OAUTH_CLIENT_INVALID', `invalid change: ${checked.issues.map((issue) => `${issue.pointer || '(top level)'} ${issue.rule}`).join('; ')}`);
+    if (!checked.ok) throw new OAuthClientError('OAUTH_CLIENT_INVALID', `invalid change: ${describeIssues(checked.issues)}`, { issues: clientIssues(checked.issues) });
     const change = checked.value;
     const current = await this.#row(clientId);
     if (current === undefined) throw new OAuthClientError('OAUTH_CLIENT_UNKNOWN', `no client "${clientId}"`);
+    this.#expectVersion(current, options);
     const row: ClientRow = {
       ...current,
       ...(change.name === undefined ? {} : { name: change.name }),
@@ -289,29 +431,35 @@ export class OAuthClientStore {
     };
     await this.#check(row, row.secret_sealed === null ? undefined : this.#open(row));
     const { client_id: _id, created_at: _created, ...columns } = row;
-    const updated = await this.#store.db.updateTable('rampart_oauth_clients').set(columns).where('client_id', '=', clientId).executeTakeFirst();
-    if (affected(updated.numUpdatedRows) !== 1) throw new OAuthClientError('OAUTH_CLIENT_UNKNOWN', `no client "${clientId}"`);
+    await this.#writeOver(current, columns);
     return this.#clientOf(row);
+  }
+
+  /**
+   * Deletes what was issued to the client (codes, access and refresh tokens, grants): its users sign in again.
+   * Returns how many artifacts were deleted. For a leaked secret, after {@link rotateSecret}.
+   */
+  async revokeIssued(clientId: string): Promise<number> {
+    return (await this.#options.revokeIssued?.(clientId)) ?? 0;
   }
 
   /**
    * Replaces a secret-authenticating client's secret; the new one is returned once. The old one stops working at
    * once (every instance reads the client on each request).
    */
-  async rotateSecret(clientId: string): Promise<IssuedSecret & { readonly clientSecret: string }> {
+  async rotateSecret(clientId: string, options: OAuthClientWriteOptions = {}): Promise<IssuedSecret & { readonly clientSecret: string }> {
     const current = await this.#row(clientId);
     if (current === undefined) throw new OAuthClientError('OAUTH_CLIENT_UNKNOWN', `no client "${clientId}"`);
     if (!SECRET_METHODS.has(current.token_endpoint_auth_method as ClientAuthMethod)) {
       throw new OAuthClientError('OAUTH_CLIENT_NO_SECRET', `client "${clientId}" does not authenticate with a secret`);
     }
+    this.#expectVersion(current, options);
     const secret = randomToken(SECRET_BYTES);
     const now = this.#options.clock.now();
     const row: ClientRow = { ...current, secret_sealed: this.#seal(clientId, secret), secret_rotated_at: now, updated_at: now };
-    await this.#store.db
-      .updateTable('rampart_oauth_clients')
-      .set({ secret_sealed: row.secret_sealed, secret_rotated_at: now, updated_at: now })
-      .where('client_id', '=', clientId)
-      .execute();
+    // Conditional: of two rotations at once, one wins and the other is refused — never two secrets handed out of
+    // which only the last written works.
+    await this.#writeOver(current, { secret_sealed: row.secret_sealed, secret_rotated_at: now, updated_at: now });
     return { client: this.#clientOf(row), clientSecret: secret };
   }
 
@@ -340,6 +488,25 @@ export class OAuthClientStore {
       throw error;
     }
     return this.#metadataOf(row, secret);
+  }
+
+  #expectVersion(current: ClientRow, options: OAuthClientWriteOptions): void {
+    if (options.ifVersion !== undefined && options.ifVersion !== versionOf(current)) {
+      throw new OAuthClientError('OAUTH_CLIENT_CONFLICT', `client "${current.client_id}" changed since that version was read: read it again`);
+    }
+  }
+
+  /** Writes `columns` over the row only if it is still exactly `current`; otherwise a conflict (or an unknown client). */
+  async #writeOver(current: ClientRow, columns: Partial<Omit<ClientRow, 'client_id' | 'created_at'>>): Promise<void> {
+    let query = this.#store.db.updateTable('rampart_oauth_clients').set(columns).where('client_id', '=', current.client_id);
+    for (const column of ROW_COLUMNS) {
+      const value = current[column];
+      query = value === null ? query.where(column, 'is', null) : query.where(column, '=', value as never);
+    }
+    const updated = await query.executeTakeFirst();
+    if (affected(updated.numUpdatedRows) === 1) return;
+    if ((await this.#row(current.client_id)) === undefined) throw new OAuthClientError('OAUTH_CLIENT_UNKNOWN', `no client "${current.client_id}"`);
+    throw new OAuthClientError('OAUTH_CLIENT_CONFLICT', `client "${current.client_id}" was changed by someone else at the same time: read it again`);
   }
 
   async #row(clientId: string): Promise<ClientRow | undefined> {
@@ -378,17 +545,50 @@ export class OAuthClientStore {
     if (method === 'private_key_jwt' && row.jwks === null) fail('private_key_jwt needs jwks (the client\'s public keys)');
     if (method === 'self_signed_tls_client_auth' && row.jwks === null) fail('self_signed_tls_client_auth needs the client\'s certificates');
     if (method === 'tls_client_auth' && row.tls_client_auth_subject_dn === null) fail('tls_client_auth needs tlsClientAuthSubjectDn');
-    for (const uri of [...redirects, ...parseJsonArray(row.post_logout_redirect_uris)]) this.#checkRedirect(uri, row.application_type, fail);
-    await this.#options.validate?.(this.#metadataOf(row, secret));
+    if (method === 'self_signed_tls_client_auth' && row.jwks !== null) checkCertificateKeys(row.jwks, fail);
+    parseJsonArray(row.redirect_uris).forEach((uri, index) => { this.#checkRedirect(uri, `redirectUris[${index}]`, row.application_type, fail); });
+    parseJsonArray(row.post_logout_redirect_uris).forEach((uri, index) => { this.#checkRedirect(uri, `postLogoutRedirectUris[${index}]`, row.application_type, fail); });
+    try {
+      await this.#options.validate?.(this.#metadataOf(row, secret));
+    } catch (error) {
+      // oidc-provider's refusals of client metadata (its own rules beyond the profile's) become the store's: the
+      // caller gets one error type, with the provider's description (field and rule, no secret).
+      const refusal = error as { readonly error?: unknown; readonly error_description?: unknown };
+      if (refusal.error !== 'invalid_client_metadata' && refusal.error !== 'invalid_redirect_uri') throw error;
+      const description = typeof refusal.error_description === 'string' ? refusal.error_description : 'the client metadata is refused';
+      throw new OAuthClientError('OAUTH_CLIENT_INVALID', `refused by the authorization server: ${description}`, { cause: error });
+    }
   }
 
-  #checkRedirect(uri: string, applicationType: string, fail: (message: string) => never): void {
-    const url = URL.parse(uri) ?? fail(`redirect URI is not an absolute URI: ${JSON.stringify(uri.slice(0, 80))}`);
-    if (uri.includes('#')) fail('a redirect URI has no fragment (RFC 6749 §3.1.2)');
-    if (applicationType !== 'web') return;
-    if (url.protocol === 'https:') return;
-    if (url.protocol === 'http:' && this.#options.allowLoopbackHttp === true && LOOPBACK_HOSTS.has(url.hostname)) return;
-    fail(`a web client's redirect URIs use https (${url.protocol} refused)`);
+  /**
+   * One redirect (or post-logout redirect) URI against OAuth 2.1 and RFC 8252. The message names the field and the
+   * rule, never the URI: the refusal may travel to places (an HTTP answer, a terminal log) the URI should not.
+   */
+  #checkRedirect(uri: string, where: string, applicationType: string, fail: (message: string) => never): void {
+    const url = URL.parse(uri) ?? fail(`${where} is not an absolute URI`);
+    // RFC 6749 §3.1.2: the endpoint URI has no fragment (the provider would append the code after it).
+    if (uri.includes('#')) fail(`${where} has a fragment: a redirect URI has no fragment (RFC 6749 §3.1.2)`);
+    // RFC 9700 §2.1, §4.1: redirect URIs are compared exactly; patterns are what attackers matched look-alikes against.
+    if (uri.includes('*')) fail(`${where} has a wildcard: register every redirect URI in full, they are compared exactly (RFC 9700 §2.1)`);
+    // `https://good.example@evil.example/` reads as one host and goes to another.
+    if (url.username !== '' || url.password !== '') fail(`${where} has user information (user@ or user:password@): not allowed in a redirect URI`);
+    const native = applicationType === 'native';
+    if (url.protocol === 'https:') {
+      // RFC 8252 §7.2: a claimed https redirect of a native app is on a domain the publisher owns, never loopback.
+      if (native && LOOPBACK_HOSTS.has(url.hostname)) fail(`${where}: a native client's https redirect URI is a claimed domain, not loopback (RFC 8252 §7.2); use http://127.0.0.1`);
+      return;
+    }
+    if (url.protocol === 'http:') {
+      if (native) {
+        if (LOOPBACK_IPS.has(url.hostname)) return;
+        fail(`${where}: a native client uses http only on the loopback IP literal, 127.0.0.1 or [::1] (RFC 8252 §7.3; localhost is not recommended, §8.3)`);
+      }
+      if (this.#options.allowLoopbackHttp === true && LOOPBACK_HOSTS.has(url.hostname)) return;
+      fail(`${where}: a web client's redirect URIs use https (http: refused${this.#options.allowLoopbackHttp === true ? '; plain http is accepted on loopback only' : ' in production'})`);
+    }
+    if (native && REVERSE_DOMAIN_SCHEME.test(url.protocol.slice(0, -1))) return;
+    if (native) fail(`${where}: a native client's private-use URI scheme is a reverse domain name it controls, such as com.example.app (RFC 8252 §7.1)`);
+    fail(`${where}: a web client's redirect URIs use https (${url.protocol} refused)`);
   }
 
   #metadataOf(row: ClientRow, secret: string | undefined): ProviderClientMetadata {
@@ -442,6 +642,7 @@ export class OAuthClientStore {
       createdAt: row.created_at,
       updatedAt: row.updated_at,
       ...(secretRotatedAt === undefined ? {} : { secretRotatedAt }),
+      version: versionOf(row),
     };
   }
 }

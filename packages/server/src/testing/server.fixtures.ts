@@ -13,6 +13,7 @@ import { createServer, type RampartServer } from '../app.js';
 import { loadConfig } from '../config/config.js';
 import { ensureDataDir } from '../data-dir.js';
 import type { OutgoingMail } from '../accounts/index.js';
+import type { LogDestination } from '../ops/logging.js';
 import { createTestSchema } from './pg-schema.fixtures.js';
 
 export const pgUrl = process.env.RAMPART_TEST_PG_URL;
@@ -42,6 +43,8 @@ export interface TestServerOptions {
   readonly publicHost?: '127.0.0.1' | 'localhost';
   /** Start time of the manual clock. Default 2026-03-01T00:00:00Z. */
   readonly startAt?: number;
+  /** Where the server's JSON log lines go (set `RAMPART_LOG_LEVEL` in `env` for more than warnings). Default: dropped. */
+  readonly logDestination?: LogDestination;
 }
 
 /** A running server, its clock, the mail it sent and the security events it emitted. */
@@ -114,7 +117,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
         return Promise.resolve();
       },
     },
-    logDestination: { write: () => undefined },
+    logDestination: options.logDestination ?? { write: () => undefined },
     observeEvents: (event) => {
       events.push(event);
     },
