@@ -22,6 +22,7 @@ import { createTokenModule, TOKEN_BODY_ROUTES, type TokenModule } from './tokens
 import { rampart } from '@rampart/fastify';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { ServerConfig } from './config/config.js';
+import { readTlsFiles, tlsServerOptions } from './config/tls.js';
 import { developmentKek } from './data-dir.js';
 import { openDatabase, type ServerDatabase } from './db/database.js';
 import { migrateToLatest } from './db/migrations.js';
@@ -36,12 +37,13 @@ import { rememberRefusedCorrelationIds, requestIdFor } from './ops/request-facts
 /**
  * Development's public URL when none is configured: the listen port on `localhost` when the server listens on a
  * loopback or wildcard address — a browser cannot be at a wildcard address, and WebAuthn's relying-party id must be a
- * domain, not an IP address (so passkeys work in development) — else the listen address itself.
+ * domain, not an IP address (so passkeys work in development) — else the listen address itself; `https` when the
+ * server terminates TLS.
  */
-function defaultPublicUrl(listen: ServerConfig['listen']): string {
+function defaultPublicUrl(listen: ServerConfig['listen'], tls: boolean): string {
   const loopback = ['127.0.0.1', '::1', '0.0.0.0', '::', 'localhost'].includes(listen.host);
   const host = loopback ? 'localhost' : listen.host.includes(':') ? `[${listen.host}]` : listen.host;
-  return `http://${host}:${listen.port}`;
+  return `${tls ? 'https' : 'http'}://${host}:${listen.port}`;
 }
 
 /**
@@ -116,6 +118,9 @@ const PROBE_ROUTES: ReadonlySet<string> = new Set(['/livez', '/readyz', METRICS_
  */
 export async function createServer(config: ServerConfig, options: CreateServerOptions = {}): Promise<RampartServer> {
   const clock = options.clock ?? systemClock;
+  // TLS on the server's own listener when configured (config/tls.ts): https, a client certificate asked, not required.
+  // Read before anything is opened, so a bad file leaves nothing to close.
+  const https = config.tls === undefined ? undefined : tlsServerOptions(readTlsFiles(config.tls));
   let kek = config.keyEncryptionKey;
   if (kek === undefined) {
     const dev = developmentKek(config.dataDir);
@@ -150,6 +155,7 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
         };
 
   const app = Fastify({
+    ...(https === undefined ? {} : { https }),
     logger: serverLoggerOptions(config.log.level, options.logDestination),
     // Fastify's own request lines copy the raw URL, query string included: one line per request comes from logRequests.
     logController: new LogController({ disableRequestLogging: true }),
@@ -162,7 +168,7 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
   const metrics = new ServerMetrics();
   // Before any route, so every request gets its span.
   const tracing = config.otlpTracesEndpoint === undefined ? undefined : startTracing(app, config.otlpTracesEndpoint, { 'service.instance.id': config.instanceId });
-  const publicUrl = config.publicUrl ?? defaultPublicUrl(config.listen);
+  const publicUrl = config.publicUrl ?? defaultPublicUrl(config.listen, https !== undefined);
   // Before any route: the generator collects every route declared from here on.
   await registerOpenApi(app, publicUrl);
   const ring = serverKeyRing(kek);
@@ -278,7 +284,7 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
   // oidc-provider is loaded by the first server built, not by every command that imports this package.
   const { createOAuthModule } = await import('./oauth/index.js');
   const oauth = await createOAuthModule(context, { tokens });
-  await createAdminModule(context, { authz, tokens: tokens.issuer, factors: mfa.factors, audit, notify: options.notify });
+  await createAdminModule(context, { authz, tokens: tokens.issuer, factors: mfa.factors, audit, notify: options.notify, oauthClients: oauth.clients });
   registerPages(context);
   serveOpenApi(app);
   // Fastify's default 404 body repeats the raw URL, query string included: answer with a problem that repeats nothing.

@@ -2,9 +2,12 @@
  * oidc-provider's store on the server's database: real SQLite files and real PostgreSQL schemas, several connections
  * racing where the attack races (two requests redeeming one code at the same moment).
  */
+import { Migrator, PostgresAdapter, sql, type Kysely } from 'kysely';
 import { errors } from 'oidc-provider';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BACKENDS, type TestBackend } from '../stores/databases.fixtures.js';
+import { migrateToLatest } from '../db/migrations.js';
+import { MIGRATIONS } from '../db/migrations/index.js';
+import { BACKENDS, openAt, type TestBackend } from '../stores/databases.fixtures.js';
 import { SqlModelStore, type ConsumeRace } from './adapter.js';
 
 for (const { name, skip, create } of BACKENDS) {
@@ -126,11 +129,77 @@ for (const { name, skip, create } of BACKENDS) {
       expect(await store().find('AccessToken', survivor)).toBeUndefined();
     });
 
+    it('revoking a grant deletes what was issued under it, not the interaction in progress that carries its id', async () => {
+      const grant = id('grant');
+      const interaction = id('interaction');
+      await store().upsert('Interaction', interaction, { uid: interaction, grantId: grant }, 600);
+      await store().upsert('AuthorizationCode', id('code'), { grantId: grant, clientId: 'c' }, 60);
+      await store().adapterFor('AccessToken').revokeByGrantId(grant);
+      expect(await store().find('Interaction', interaction)).toMatchObject({ grantId: grant });
+      const left = await (await backend.open()).db.selectFrom('rampart_oauth_models').select('kind').where('grant_id', '=', grant).execute();
+      expect(left).toEqual([{ kind: 'Interaction' }]);
+    });
+
+    it('finds the live grants of one account (and client), newest first; another account\'s are never returned', async () => {
+      const account = id('account');
+      const older = id('grant');
+      const newer = id('grant');
+      await store().upsert('Grant', older, { jti: older, accountId: account, clientId: 'c1', openid: { scope: 'openid' } }, 60);
+      await store().upsert('Grant', newer, { jti: newer, accountId: account, clientId: 'c1', openid: { scope: 'openid email' } }, 3600);
+      await store().upsert('Grant', id('grant'), { jti: 'x', accountId: account, clientId: 'c2' }, 3600);
+      await store().upsert('Grant', id('grant'), { jti: 'y', accountId: id('other'), clientId: 'c1' }, 3600);
+      await store().upsert('AccessToken', id('at'), { accountId: account, clientId: 'c1', grantId: newer }, 600);
+      expect((await store().grantsOf(account, { clientId: 'c1' })).map((grant) => grant.id)).toEqual([newer, older]);
+      expect((await store().grantsOf(account)).map((grant) => grant.clientId).sort()).toEqual(['c1', 'c1', 'c2']);
+      expect(await store().grantsOf(account, { clientId: 'c1', limit: 1 })).toEqual([{ id: newer, clientId: 'c1', payload: expect.objectContaining({ accountId: account }) as unknown }]);
+      now += 61_000;
+      expect((await store().grantsOf(account, { clientId: 'c1' })).map((grant) => grant.id)).toEqual([newer]);
+      expect(await store().grantsOf(id('nobody'))).toEqual([]);
+    });
+
     it('destroys one row', async () => {
       const key = id('destroy');
       await store().upsert('Session', key, { uid: 'x' }, 60);
       await store().adapterFor('Session').destroy(key);
       expect(await store().find('Session', key)).toBeUndefined();
+    });
+  });
+}
+
+for (const { name, skip, create } of BACKENDS) {
+  describe.skipIf(skip)(`migration 0010_oauth_accounts on ${name}`, () => {
+    it('fills account_id of the grants stored before it, from their payload; other rows and odd payloads are left alone', async () => {
+      const backend = await create();
+      const database = await openAt(backend.location, false);
+      try {
+        const postgres = database.db.getExecutor().adapter instanceof PostgresAdapter;
+        const schema = postgres ? (await sql<{ name: string }>`SELECT current_schema() AS name`.execute(database.db)).rows[0]?.name : undefined;
+        const migrator = new Migrator({
+          db: database.db,
+          provider: { getMigrations: () => Promise.resolve(MIGRATIONS) },
+          migrationTableName: 'rampart_migrations',
+          migrationLockTableName: 'rampart_migrations_lock',
+          ...(schema === undefined ? {} : { migrationTableSchema: schema }),
+        });
+        expect((await migrator.migrateTo('0009_oauth')).error).toBeUndefined();
+        const rows = [
+          { kind: 'Grant', id: 'g1', payload: JSON.stringify({ jti: 'g1', accountId: 'acct-1', clientId: 'c' }) },
+          { kind: 'Grant', id: 'g2', payload: '{not json' },
+          { kind: 'AccessToken', id: 'a1', payload: JSON.stringify({ accountId: 'acct-1' }) },
+        ];
+        const table = database.db as unknown as Kysely<{ rampart_oauth_models: { kind: string; id: string; payload: string; client_id: string | null } }>;
+        await table.insertInto('rampart_oauth_models').values(rows.map((row) => ({ ...row, client_id: 'c' }))).execute();
+        await migrateToLatest(database.db);
+        const after = await database.db.selectFrom('rampart_oauth_models').select(['kind', 'id', 'account_id']).orderBy('id').execute();
+        expect(after).toEqual([
+          { kind: 'AccessToken', id: 'a1', account_id: null },
+          { kind: 'Grant', id: 'g1', account_id: 'acct-1' },
+          { kind: 'Grant', id: 'g2', account_id: null },
+        ]);
+      } finally {
+        await database.close();
+        await backend.dispose();
+      }
     });
   });
 }

@@ -25,6 +25,13 @@ export interface ConsumeRace {
   readonly clientId: string | undefined;
 }
 
+/** A grant as {@link SqlModelStore.grantsOf} returns it. */
+export interface StoredGrant {
+  readonly id: string;
+  readonly clientId: string;
+  readonly payload: ModelPayload;
+}
+
 /** Options of {@link SqlModelStore}. */
 export interface SqlModelStoreOptions {
   /**
@@ -39,6 +46,9 @@ export interface SqlModelStoreOptions {
 
 /** Artifacts whose second use is an attack: their grant is revoked when two requests spend one at once. */
 const GRANT_SOURCES: ReadonlySet<string> = new Set(['AuthorizationCode', 'RefreshToken', 'DeviceCode', 'BackchannelAuthenticationRequest']);
+
+/** What oidc-provider issues under a grant: what revoking the grant deletes (its reference adapters' "grantable" kinds). */
+const GRANT_ISSUED: ReadonlySet<string> = new Set(['AccessToken', 'AuthorizationCode', 'RefreshToken', 'DeviceCode', 'BackchannelAuthenticationRequest']);
 
 /** How the provider names each artifact in its own reuse errors (the events read the same words). */
 const LABELS: Readonly<Record<string, string>> = {
@@ -97,6 +107,7 @@ export class SqlModelStore {
       client_id: stringField(payload, 'clientId'),
       user_code: stringField(payload, 'userCode'),
       uid: stringField(payload, 'uid'),
+      account_id: stringField(payload, 'accountId'),
       expires_at: expiresAt,
     };
     // `consumed_at` is left as it is on a replace: a spent artifact stays spent whatever the provider writes back.
@@ -169,9 +180,13 @@ export class SqlModelStore {
     await this.#store.db.deleteFrom('rampart_oauth_models').where('kind', '=', kind).where('id', '=', id).execute();
   }
 
-  /** Deletes every artifact of a grant (codes, access and refresh tokens); the provider destroys the grant itself. */
+  /**
+   * Deletes every artifact issued under a grant (codes, access and refresh tokens, device and CIBA requests); the
+   * provider destroys the grant itself. Only those kinds: an interaction in progress carries its grant's id too, and a
+   * logout that ends the grant's tokens must not end the sign-in that caused it (the provider's own account switch).
+   */
   async revokeByGrantId(grantId: string): Promise<void> {
-    await this.#store.db.deleteFrom('rampart_oauth_models').where('grant_id', '=', grantId).execute();
+    await this.#store.db.deleteFrom('rampart_oauth_models').where('grant_id', '=', grantId).where('kind', 'in', [...GRANT_ISSUED]).execute();
   }
 
   /** Deletes every artifact issued to a client (its tokens, codes and grants): the client was deleted. */
@@ -183,6 +198,28 @@ export class SqlModelStore {
   async #revokeGrant(grantId: string): Promise<void> {
     await this.revokeByGrantId(grantId);
     await this.destroy('Grant', grantId);
+  }
+
+  /**
+   * The live grants (the provider's `Grant`: what a user consented to a client) of `accountId`, for one client or all,
+   * the most recently stored first: ids, clients and payloads. At most `limit` (default 500).
+   */
+  async grantsOf(accountId: string, options: { readonly clientId?: string; readonly limit?: number } = {}): Promise<readonly StoredGrant[]> {
+    let query = this.#store.db
+      .selectFrom('rampart_oauth_models')
+      .select(['id', 'client_id', 'payload', 'expires_at', 'consumed_at'])
+      .where('kind', '=', 'Grant')
+      .where('account_id', '=', accountId)
+      .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', this.#now())]));
+    if (options.clientId !== undefined) query = query.where('client_id', '=', options.clientId);
+    const rows = await query.orderBy('expires_at', 'desc').orderBy('id').limit(Math.min(Math.max(1, options.limit ?? 500), 500)).execute();
+    const grants: StoredGrant[] = [];
+    for (const row of rows) {
+      const payload = this.#payloadOf(row);
+      if (payload === undefined || row.client_id === null) continue;
+      grants.push({ id: row.id, clientId: row.client_id, payload });
+    }
+    return grants;
   }
 
   /** Deletes expired rows; returns how many. Run on a timer by the module. */

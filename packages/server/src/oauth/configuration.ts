@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { errors, type Configuration, type FindAccount, type interactionPolicy, type KoaContextWithOIDC, type ResourceServer } from 'oidc-provider';
+import { errors, type Configuration, type FindAccount, type Grant, type interactionPolicy, type KoaContextWithOIDC, type ResourceServer } from 'oidc-provider';
 import { ACR_COMPLETE } from '../tokens/index.js';
 import { ACCOUNT_CLAIMS, OIDC_SCOPES, RESOURCE_SCOPES_METADATA } from './accounts.js';
 import { subjectMatches, type ClientCertificateSource } from './certificates.js';
@@ -51,6 +51,20 @@ export interface ProviderSetup {
   readonly dpopNonceSecret: Buffer;
   readonly policy: interactionPolicy.DefaultPolicy;
   readonly certificates: ClientCertificateSource;
+  /** The grant an authorization request resumes: remembered consent (`grants.ts`). */
+  readonly loadExistingGrant: (ctx: KoaContextWithOIDC) => Promise<Grant | undefined>;
+}
+
+/**
+ * Whether revoking a grant's tokens also deletes the grant (what the user consented to). A logout ends the tokens of
+ * the session's grants but keeps the consent — signing out of an application is not withdrawing it (that is the
+ * "Connected apps" page); everywhere else (revocation of a refresh token, a reused code or refresh token) the grant
+ * goes too, as oidc-provider does by default, except an access token revoked alone.
+ */
+function revokeGrantPolicy(ctx: KoaContextWithOIDC): boolean {
+  const route = ctx.oidc.route;
+  if (route === 'end_session_confirm') return false;
+  return !(route === 'revocation' && ctx.oidc.entities.AccessToken !== undefined);
 }
 
 /** The grant types of the profile. Implicit and password do not exist in OAuth 2.1, nor here. */
@@ -98,8 +112,10 @@ export function providerConfiguration(setup: ProviderSetup): Configuration {
     acrValues: [ACR_COMPLETE],
     adapter: setup.adapter,
     allowOmittingSingleRegisteredRedirectUri: false,
-    // The provider's own claims (acr, amr, auth_time, sid: released when asked for), then the account's, by scope.
-    claims: { acr: null, amr: null, auth_time: null, sid: null, openid: [...ACCOUNT_CLAIMS.openid], email: [...ACCOUNT_CLAIMS.email] },
+    // The provider's own claims, then the account's, by scope. How the user signed in (acr, amr, auth_time: RFC 8176
+    // methods, `urn:rampart:acr:complete` when every factor was proved) is in every ID token (the `openid` scope), so
+    // a client can tell a password-only sign-in from one with a second factor; sid when asked for.
+    claims: { acr: null, amr: null, auth_time: null, sid: null, openid: [...ACCOUNT_CLAIMS.openid, 'acr', 'amr', 'auth_time'], email: [...ACCOUNT_CLAIMS.email] },
     clientAuthMethods: ['none', 'client_secret_basic', 'client_secret_post', 'private_key_jwt', 'tls_client_auth', 'self_signed_tls_client_auth'],
     // A browser application may call the token endpoint cross-origin only from the origin of one of its own redirect
     // URIs, and only a public client lives in a browser.
@@ -192,9 +208,11 @@ export function providerConfiguration(setup: ProviderSetup): Configuration {
     // §11), a plain OAuth request gets one.
     issueRefreshToken: (_ctx, client, code) => client.grantTypeAllowed('refresh_token') && (hasScope(code, 'offline_access') || !hasScope(code, 'openid')),
     jwks: keys.jwks,
+    loadExistingGrant: (ctx) => setup.loadExistingGrant(ctx),
     pkce: { required: () => true },
     renderError: (ctx, out) => renderError(ctx, out),
     responseTypes: ['code'],
+    revokeGrantPolicy,
     rotateRefreshToken: true,
     routes: { ...PROVIDER_ROUTES },
     scopes: [...OIDC_SCOPES],

@@ -16,6 +16,7 @@ import { fastifyRequestOf } from './requests.js';
  *   grant.success                                  → token.issued                 (grantType, clientId, grantId)
  *   a reused authorization code or refresh token   → token.refresh.reuse_detected (artifact, clientId, familyId = grant)
  *   grant.revoked                                  → token.refresh.family_revoked (familyId = grant, reason)
+ *   a logout ending a grant's tokens               → token.refresh.family_revoked (familyId = grant, reason: logout)
  *   a token revoked at the revocation endpoint     → token.refresh.family_revoked (artifact, reason: revoked)
  *   invalid_client at any endpoint                 → auth.login.failed            (principal: client, clientId, clientIp)
  *   any other refusal (token, PAR, introspection,
@@ -199,7 +200,19 @@ export function reportProviderEvents(provider: Provider, deps: ProviderEventDeps
  */
 export function revocationReporter(deps: Pick<ProviderEventDeps, 'events' | 'clock'>) {
   const emit: EmitEvent<OAuthEventType> = eventEmitter<OAuthEventType>(deps.events, deps.clock);
+  // The provider revokes a grant's tokens model by model (codes, access tokens, refresh tokens): one event per grant.
+  const loggedOut = new WeakMap<object, Set<string>>();
   return {
+    /** A logout ended the tokens of `grantId` (the grant itself, the consent, is kept). */
+    loggedOut(ctx: KoaContextWithOIDC, grantId: string): void {
+      const seen = loggedOut.get(ctx) ?? new Set<string>();
+      loggedOut.set(ctx, seen);
+      if (seen.has(grantId)) return;
+      seen.add(grantId);
+      const session = ctx.oidc.session as { readonly accountId?: string; readonly authorizations?: Readonly<Record<string, { readonly grantId?: string } | undefined>> } | undefined;
+      const clientId = Object.entries(session?.authorizations ?? {}).find(([, authorization]) => authorization?.grantId === grantId)?.[0] ?? clientIdOf(ctx);
+      emit('token.refresh.family_revoked', text(session?.accountId), { protocol: 'oauth', reason: 'logout', familyId: grantId, ...(clientId === undefined ? {} : { clientId }) });
+    },
     revoked(ctx: KoaContextWithOIDC): void {
       const entities = ctx.oidc.entities as Readonly<Record<string, { readonly grantId?: string; readonly clientId?: string } | undefined>>;
       const kind = entities.RefreshToken !== undefined ? 'refresh_token' : entities.AccessToken !== undefined ? 'access_token' : entities.ClientCredentials !== undefined ? 'client_credentials' : undefined;

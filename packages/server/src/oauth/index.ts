@@ -2,21 +2,24 @@ import type { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ConfigurationError } from '@rampart/core';
 import { parseCookies, serializeCookieDeletion } from '@rampart/core/http';
-import type { FastifyInstance } from 'fastify';
 import Provider, { type KoaContextWithOIDC } from 'oidc-provider';
 import { SESSION_COOKIE } from '../auth/session-cookie.js';
 import type { ServerContext } from '../context.js';
+import { eventEmitter } from '../http/events.js';
 import type { TokenModule } from '../tokens/index.js';
 import { ReloadingKeySet } from '../tokens/key-source.js';
 import { accountFinder } from './accounts.js';
-import { SqlModelStore } from './adapter.js';
+import { SqlModelStore, type ProviderAdapter } from './adapter.js';
 import { clientCertificateSource } from './certificates.js';
 import { OAuthClientStore } from './clients.js';
 import { providerConfiguration, type ResourceServerSettings } from './configuration.js';
 import { ClientAuthThrottle, reportProviderEvents, revocationReporter } from './events.js';
+import { AccountGrants } from './grants.js';
 import { defaultInteractionSteps, rampartInteractionPolicy, registerInteractionRoutes, sessionAccountReader, type InteractionControl, type InteractionSteps } from './interactions.js';
 import { providerKeysOf, type ProviderKeys } from './keys.js';
 import { mountProvider } from './mount.js';
+import { continueSource, startedHere } from './pages.js';
+import { registerOAuthModule } from './registry.js';
 
 export { OAUTH_BODY_ROUTES, OAUTH_CSRF_EXEMPT, OAUTH_PATHS, DISCOVERY_PATHS } from './mount.js';
 export { OAUTH_LIFETIMES, GRANT_TYPES, type ResourceServerSettings } from './configuration.js';
@@ -30,12 +33,14 @@ export {
   type OAuthClientInput,
   type OAuthClientUpdate,
 } from './clients.js';
+export { AccountGrants, type ConnectedApp } from './grants.js';
 export {
   defaultInteractionSteps,
   interactionPath,
   INTERACTION_PREFIX,
   type ConsentOutcome,
   type ConsentPrompt,
+  type DefaultStepsDeps,
   type InteractionControl,
   type InteractionSteps,
   type LoginOutcome,
@@ -60,6 +65,8 @@ export interface OAuthModule {
   readonly clients: OAuthClientStore;
   /** For a consent page's POST handler: grant or refuse the interaction in progress. */
   readonly interactions: InteractionControl;
+  /** What each account consented to, by client: the "Connected apps" page lists and withdraws it. */
+  readonly grants: AccountGrants;
   /**
    * Reads the signing keys again and, when they changed (`rampart keys rotate`, a promotion by another instance),
    * rebuilds the provider on them. Runs on the key timer; tests call it after moving the clock.
@@ -78,14 +85,7 @@ const SWEEP_MS = 10 * 60_000;
 /** Least time between two key reloads triggered by unknown kids (the token module's rule). */
 const UNKNOWN_KID_RELOAD_MS = 5_000;
 
-const registered = new WeakMap<FastifyInstance, OAuthModule>();
-
-/** The OAuth module registered on `app` (for the interaction and consent pages). Throws when there is none. */
-export function oauthModuleOf(app: FastifyInstance): OAuthModule {
-  const module = registered.get(app);
-  if (module === undefined) throw new Error('the OAuth module is not registered on this server');
-  return module;
-}
+export { oauthModuleOf } from './registry.js';
 
 function resourceMap(resources: readonly ResourceServerSettings[]): ReadonlyMap<string, ResourceServerSettings> {
   const map = new Map<string, ResourceServerSettings>();
@@ -135,6 +135,8 @@ export async function createOAuthModule(ctx: ServerContext, deps: OAuthDeps): Pr
   const resources = resourceMap(config.oauth?.resources ?? []);
   const certificates = clientCertificateSource({
     trustedProxies: config.trustedProxies,
+    // The server's own TLS listener (config/tls.ts): its verdict counts only against the configured client CAs.
+    socketClientCa: config.tls?.clientCaFile !== undefined,
     ...(config.oauth?.mtls?.certificateHeader === undefined
       ? {}
       : { proxyHeaders: { certificate: config.oauth.mtls.certificateHeader, ...(config.oauth.mtls.verifiedHeader === undefined ? {} : { verified: config.oauth.mtls.verifiedHeader }) } }),
@@ -142,6 +144,7 @@ export async function createOAuthModule(ctx: ServerContext, deps: OAuthDeps): Pr
   const sessionAccount = sessionAccountReader(ctx.sessions);
   const policy = rampartInteractionPolicy(sessionAccount);
   const findAccount = accountFinder(ctx.db);
+  const grants = new AccountGrants({ store: models, clients, events: ctx.events, clock });
   const throttle = new ClientAuthThrottle({ store: ctx.rateLimits, clock });
   const cookieKeys = [ctx.ring.subkey('oauth-provider-cookies').export().toString('base64url')];
   const dpopNonceSecret = ctx.ring.subkey('oauth-dpop-nonce').export();
@@ -151,13 +154,14 @@ export async function createOAuthModule(ctx: ServerContext, deps: OAuthDeps): Pr
       issuer,
       providerConfiguration({
         keys: providerKeys,
-        adapter: (model) => (model === 'Client' ? clientAdapter : models.adapterFor(model)),
+        adapter: (model) => (model === 'Client' ? clientAdapter : reportingLogout(models.adapterFor(model))),
         findAccount: findAccount as never,
         resources,
         cookieKeys,
         dpopNonceSecret,
         policy,
         certificates,
+        loadExistingGrant: (ctx) => grants.loadExistingGrant(ctx),
       }),
     );
     // The provider reads host, scheme and client address from the X-Forwarded-* headers the mount sets from the public
@@ -186,18 +190,38 @@ export async function createOAuthModule(ctx: ServerContext, deps: OAuthDeps): Pr
         (koa.body as Record<string, unknown>).response_modes_supported = ['query'];
       }
       // "Yes, sign me out" ends the Rampart session too: otherwise the next authorization request would sign the
-      // user straight back in from it.
+      // user straight back in from it. Not when that session is another account's: the provider signs the previous
+      // account out by itself (an auto-submitted confirmation) when the browser signed in as someone else, and that
+      // must not end the new sign-in.
       if (context.oidc?.route === 'end_session_confirm' && koa.status === 303 && context.oidc.params?.logout !== undefined) {
         const sessionId = parseCookies(koa.req.headers.cookie).get(SESSION_COOKIE);
-        if (sessionId !== undefined) {
+        const signedOut = context.oidc.session?.accountId;
+        if (sessionId !== undefined && (signedOut === undefined || (await sessionAccount(koa.req)) === signedOut)) {
           await ctx.sessions.revoke(sessionId);
           koa.append('set-cookie', serializeCookieDeletion('rampart_session'));
         }
+      }
+      // A navigation one of this server's forms started (sign-in, second factor, step-up, consent) and that is about to
+      // leave for the client ends on a page of this origin instead: Chromium checks the form's `form-action 'self'`
+      // against every redirect of the chain (pages.ts, `continueSource`).
+      if (context.oidc?.route === 'resume' && (koa.status === 302 || koa.status === 303) && startedHere(koa.req)) {
+        const location = koa.response.get('location');
+        if (location !== '' && URL.parse(location, issuer)?.origin !== new URL(issuer).origin) continueSource(koa, location);
       }
     });
     const callback = provider.callback();
     return { provider, handler: async (request, response) => { await callback(request, response); } };
   };
+  // A logout revokes the tokens of the session's grants and keeps the grants (the consent: `revokeGrantPolicy`), so the
+  // provider emits no `grant.revoked`: the revocation is reported here, once per grant, from the store call.
+  const reportingLogout = (adapter: ProviderAdapter): ProviderAdapter => ({
+    ...adapter,
+    revokeByGrantId: async (grantId) => {
+      await adapter.revokeByGrantId(grantId);
+      const context = Provider.ctx;
+      if (context?.oidc.route === 'end_session_confirm') reporter.loggedOut(context, grantId);
+    },
+  });
   const clientAdapter = {
     find: (id: string) => clients.providerMetadata(id),
     upsert: () => Promise.reject(new Error('clients are registered through the client store')),
@@ -221,7 +245,12 @@ export async function createOAuthModule(ctx: ServerContext, deps: OAuthDeps): Pr
   };
 
   await mountProvider(app, { handler: () => active.handler, publicUrl: issuer, admit: (request) => Promise.resolve(throttle.admit(request.rampart?.clientIp ?? '')) });
-  const interactions = registerInteractionRoutes(app, { provider: current, clients, steps: deps.steps ?? defaultInteractionSteps(clock) });
+  const interactions = registerInteractionRoutes(app, {
+    provider: current,
+    clients,
+    steps: deps.steps ?? defaultInteractionSteps({ clock, db: ctx.db }),
+    emit: eventEmitter(ctx.events, clock),
+  });
 
   const keyTimer = setInterval(() => {
     syncKeys().catch((error: unknown) => {
@@ -245,11 +274,12 @@ export async function createOAuthModule(ctx: ServerContext, deps: OAuthDeps): Pr
     issuer,
     clients,
     interactions,
+    grants,
     syncKeys,
     activeKid: () => keys.activeKid,
     sweep: () => models.sweep(),
     store: models,
   };
-  registered.set(app, module);
+  registerOAuthModule(app, module);
   return module;
 }

@@ -42,12 +42,16 @@ const PROVIDER_BODY_BYTES = 56 * 1024;
  * The form posts of the provider, for the server's body guard: urlencoded (RFC 6749 §4.1.3, RFC 7009 §2.1, RFC 7662
  * §2.1, RFC 9126 §2.1, RFC 6750 §2.2), at most the provider's own 56 KiB, on exactly these paths.
  */
-export const OAUTH_BODY_ROUTES: readonly BodyRoute[] = [...BACK_CHANNEL, OAUTH_PATHS.userinfo, END_SESSION_CONFIRM].map((path) => ({
-  method: 'POST',
-  path,
-  maxBytes: PROVIDER_BODY_BYTES,
-  contentTypes: ['application/x-www-form-urlencoded'],
-}));
+export const OAUTH_BODY_ROUTES: readonly BodyRoute[] = [
+  ...[...BACK_CHANNEL, OAUTH_PATHS.userinfo, END_SESSION_CONFIRM].map((path) => ({
+    method: 'POST',
+    path,
+    maxBytes: PROVIDER_BODY_BYTES,
+    contentTypes: ['application/x-www-form-urlencoded'],
+  })),
+  // The consent form (`POST /oauth/interaction/<uid>/consent`, the server's own route): a decision and a CSRF token.
+  { method: 'POST', path: '/oauth/interaction/*', maxBytes: 8 * 1024, contentTypes: ['application/x-www-form-urlencoded'] },
+];
 
 /**
  * The provider's POST endpoints the server's CSRF guard does not check, each with the reason the protocol gives. No
@@ -60,8 +64,11 @@ export const OAUTH_CSRF_EXEMPT: readonly CsrfExemptRoute[] = [
   { method: 'POST', path: END_SESSION_CONFIRM, reason: 'RP-initiated logout confirmation: protected by the provider\'s own xsrf token, bound to its session' },
 ];
 
-/** Browser-facing endpoints: they may render a page (an error, the logout confirmation), which needs a CSRF token. */
-const BROWSER_PATHS: ReadonlySet<string> = new Set([OAUTH_PATHS.authorization, OAUTH_PATHS.endSession, `${OAUTH_PATHS.endSession}/success`]);
+/**
+ * Browser-facing endpoints: they may render a page (an error, the logout confirmation, the page that continues to the
+ * client after a form), which needs a CSRF token.
+ */
+const BROWSER_PATHS: ReadonlySet<string> = new Set([OAUTH_PATHS.authorization, `${OAUTH_PATHS.authorization}/:uid`, OAUTH_PATHS.endSession, `${OAUTH_PATHS.endSession}/success`]);
 
 /** The endpoints handed to the provider, by method. */
 const ROUTES: readonly { readonly url: string; readonly methods: readonly HTTPMethods[] }[] = [

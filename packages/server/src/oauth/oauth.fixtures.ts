@@ -29,13 +29,16 @@ export const PLAIN_HTTP = client.allowInsecureRequests;
 // eslint-disable-next-line @typescript-eslint/no-deprecated -- plain http on loopback, for tests only
 export const PLAIN_HTTP_OAUTH4WEBAPI = oauth.allowInsecureRequests;
 
-/** A server with the orders API configured as a resource server, on `backend`; `env` adds settings. */
-export async function startOAuthServer(backend: ServerBackend, env: Readonly<Record<string, string>> = {}): Promise<TestServer> {
+/**
+ * A server with the orders API configured as a resource server, on `backend`; `env` adds settings. `publicHost:
+ * 'localhost'` for Chromium (a secure context over http, so the `Secure` `__Host-` cookies are kept).
+ */
+export async function startOAuthServer(backend: ServerBackend, env: Readonly<Record<string, string>> = {}, options: { readonly publicHost?: '127.0.0.1' | 'localhost' } = {}): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'rampart-oauth-'));
   const file = join(dir, 'rampart.config.yaml');
   writeFileSync(file, ['oauth:', '  resources:', `    - indicator: ${ORDERS_API}`, `      scopes: [${ORDERS_SCOPES.join(', ')}]`, ''].join('\n'));
   // The provider stamps its artifacts with the system clock: the server's manual clock starts there too.
-  const t = await startTestServer({ backend, startAt: Date.now(), env: { RAMPART_CONFIG: file, ...env } });
+  const t = await startTestServer({ backend, startAt: Date.now(), env: { RAMPART_CONFIG: file, ...env }, ...(options.publicHost === undefined ? {} : { publicHost: options.publicHost }) });
   return {
     ...t,
     async close() {
@@ -167,4 +170,53 @@ export function claimsOf(jwt: string): Record<string, unknown> {
 /** The decoded protected header of a compact JWS. */
 export function headerOf(jwt: string): Record<string, unknown> {
   return JSON.parse(Buffer.from(jwt.split('.')[0] ?? '', 'base64url').toString('utf8')) as Record<string, unknown>;
+}
+
+/** A consent page the browser stopped on: the interaction's uid, the form's CSRF token and the page. */
+export interface ConsentStop {
+  readonly uid: string;
+  readonly csrf: string;
+  readonly text: string;
+  readonly headers: Headers;
+}
+
+/** Navigates to `start` and expects to stop on a consent page (`200` at `/oauth/interaction/<uid>`). */
+export async function consentPageOf(t: TestServer, browser: BrowserClient, start: string | URL): Promise<ConsentStop> {
+  const ended = await navigate(t, browser, start);
+  if (ended.kind !== 'stopped' || ended.status !== 200) throw new Error(`no consent page: ${ended.kind === 'left' ? ended.url.href : `${ended.status} ${ended.path} ${ended.text.slice(0, 300)}`}`);
+  const uid = /^\/oauth\/interaction\/([\w-]+)$/.exec(ended.path)?.[1];
+  const csrf = /name="_csrf" value="([^"]+)"/.exec(ended.text)?.[1];
+  if (uid === undefined || csrf === undefined) throw new Error(`not a consent page: ${ended.path}`);
+  return { uid, csrf, text: ended.text, headers: ended.headers };
+}
+
+/**
+ * Answers a consent page as its form does (`decision`, the page's CSRF token), then follows the redirects a browser
+ * would: where the browser ends (at the client, normally).
+ */
+export async function answerConsent(t: TestServer, browser: BrowserClient, page: ConsentStop, decision: 'allow' | 'deny'): Promise<Navigation> {
+  const posted = await browser.request('POST', `/oauth/interaction/${page.uid}/consent`, { form: { decision, _csrf: page.csrf }, withoutCsrfToken: true });
+  const location = posted.headers.get('location');
+  if (posted.status !== 303 || location === null) return { kind: 'stopped', status: posted.status, path: `/oauth/interaction/${page.uid}/consent`, text: posted.text, headers: posted.headers };
+  return navigate(t, browser, location);
+}
+
+/** An authorization request with PKCE, `state` and `nonce`, as openid-client builds it; what the RP keeps to check the answer. */
+export async function authorizationRequest(
+  rp: client.Configuration,
+  parameters: Record<string, string> = {},
+): Promise<{ readonly url: URL; readonly verifier: string; readonly state: string; readonly nonce: string }> {
+  const verifier = client.randomPKCECodeVerifier();
+  const state = client.randomState();
+  const nonce = client.randomNonce();
+  const url = client.buildAuthorizationUrl(rp, {
+    redirect_uri: RP_CALLBACK,
+    scope: 'openid',
+    code_challenge: await client.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: 'S256',
+    state,
+    nonce,
+    ...parameters,
+  });
+  return { url, verifier, state, nonce };
 }

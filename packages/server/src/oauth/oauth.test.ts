@@ -282,12 +282,17 @@ describe.each(SERVER_BACKENDS)('authorization server on $name', ({ backend, skip
     expect(callback.searchParams.has('code')).toBe(false);
   });
 
-  it.skipIf(skip)('a third-party client gets no grant nobody consented to: consent_required at its redirect URI', async () => {
+  it.skipIf(skip)('a third-party client gets no grant nobody consented to: the browser stops on the consent page, and prompt=none answers consent_required', async () => {
     const thirdParty = await registerClient(t, webApp({ firstParty: false }));
     const config = await relyingParty(t, thirdParty.clientId, thirdParty.clientSecret);
-    const url = client.buildAuthorizationUrl(config, { redirect_uri: RP_CALLBACK, scope: 'openid', code_challenge: await client.calculatePKCECodeChallenge(client.randomPKCECodeVerifier()), code_challenge_method: 'S256' });
+    const challenge = await client.calculatePKCECodeChallenge(client.randomPKCECodeVerifier());
+    const url = client.buildAuthorizationUrl(config, { redirect_uri: RP_CALLBACK, scope: 'openid', code_challenge: challenge, code_challenge_method: 'S256' });
     const ended = await navigate(t, ada.browser, url);
-    expect(ended.kind === 'left' ? ended.url.searchParams.get('error') : ended.kind).toBe('consent_required');
+    expect(ended.kind === 'stopped' ? [ended.status, ended.path] : ended.kind).toEqual([200, expect.stringMatching(/^\/oauth\/interaction\/[\w-]+$/)]);
+    expect(ended.kind === 'stopped' ? ended.text : '').toContain('Orders web app');
+    const silent = client.buildAuthorizationUrl(config, { redirect_uri: RP_CALLBACK, scope: 'openid', prompt: 'none', code_challenge: challenge, code_challenge_method: 'S256' });
+    const refused = await navigate(t, ada.browser, silent);
+    expect(refused.kind === 'left' ? refused.url.searchParams.get('error') : refused.kind).toBe('consent_required');
   });
 
   it.skipIf(skip)('RP-initiated logout: a confirmation page under the CSP, then the provider and Rampart sessions end and the browser returns to the registered URI', async () => {

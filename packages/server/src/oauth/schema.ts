@@ -1,7 +1,7 @@
 import type { Int64 } from '../db/schema.js';
 
 /**
- * Tables of the OAuth module (`0009_oauth`). Times are epoch milliseconds (`Int64`) like the other stores'; booleans
+ * Tables of the OAuth module (`0009_oauth`, `0010_oauth_accounts`). Times are epoch milliseconds (`Int64`) like the other stores'; booleans
  * are 0/1 integers (SQLite has none).
  */
 export interface OAuthTables {
@@ -25,6 +25,8 @@ export interface OAuthTables {
     user_code: string | null;
     /** A session's uid (the provider's `findByUid`). */
     uid: string | null;
+    /** The account the instance belongs to (`0010_oauth_accounts`): grants are looked up by account and client. */
+    account_id: string | null;
     /** When the row may be swept; `NULL`: kept until destroyed. */
     expires_at: Int64 | null;
     /** When a code or refresh token was spent: set once, by one conditional UPDATE (reuse detection). */

@@ -8,6 +8,7 @@ import { mfaTables } from './0006_mfa.js';
 import { authzTables } from './0007_authz.js';
 import { auditTrails } from './0008_audit_trails.js';
 import { oauthTables } from './0009_oauth.js';
+import { oauthAccounts } from './0010_oauth_accounts.js';
 
 /*
  * Versioned migrations, in code (no files to lose from an image), applied in name order inside Kysely's migration
@@ -24,4 +25,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0007_authz': authzTables,
   '0008_audit_trails': auditTrails,
   '0009_oauth': oauthTables,
+  '0010_oauth_accounts': oauthAccounts,
 };

@@ -24,6 +24,7 @@ export const ACCOUNT_FORM_ROUTES: readonly BodyRoute[] = formRoutes([
   '/account/api-keys/revoke',
   '/account/security/backup-codes',
   '/account/security/passkeys/remove',
+  '/account/connected-apps/revoke',
 ]);
 
 /**

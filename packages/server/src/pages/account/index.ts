@@ -7,7 +7,9 @@ import { accountApiKeys } from '../../authz/index.js';
 import type { ServerContext } from '../../context.js';
 import { AccountSessions } from '../../login/index.js';
 import { AccountFactors, buildFactorServices } from '../../mfa/index.js';
+import { oauthModuleOf } from '../../oauth/registry.js';
 import { registerApiKeyPages } from './api-keys.js';
+import { registerConnectedAppsPages } from './connected-apps.js';
 import { registerOverviewPage } from './overview.js';
 import { registerPasskeyLoginPage } from './passkey-login.js';
 import { registerSecurityPages } from './security.js';
@@ -17,7 +19,8 @@ export { ACCOUNT_FORM_ROUTES } from './access.js';
 
 /**
  * Registers `GET /account`, `/account/sessions` (+ `revoke`, `revoke-others`), `/account/api-keys` (+ create,
- * `revoke`), `/account/security` (+ `backup-codes`, `passkeys/remove`) and `GET /login/passkey` on `ctx.app`.
+ * `revoke`), `/account/security` (+ `backup-codes`, `passkeys/remove`), `/account/connected-apps` (+ `revoke`) and
+ * `GET /login/passkey` on `ctx.app`.
  * The services are built from the server's context exactly as the modules build them for their JSON routes, so a page
  * and its route share one implementation (and one set of stores, keys and events).
  *
@@ -32,4 +35,5 @@ export function registerAccountPages(ctx: ServerContext): void {
   registerApiKeyPages(app, accountApiKeys(ctx), clock);
   registerSecurityPages(app, factors, clock);
   registerPasskeyLoginPage(app, factors);
+  registerConnectedAppsPages(app, () => oauthModuleOf(app).grants);
 }

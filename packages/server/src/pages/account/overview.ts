@@ -46,6 +46,7 @@ export function registerOverviewPage(app: FastifyInstance, deps: OverviewDeps): 
 <li><a href="/account/security">Security: authenticator app, backup codes and passkeys</a></li>
 <li><a href="/account/sessions">Where you are signed in</a></li>
 <li><a href="/account/api-keys">API keys</a></li>
+<li><a href="/account/connected-apps">Connected apps</a></li>
 </ul>
 </nav>`;
     return sendAccountPage(request, reply, 200, { title: 'Your account', main });

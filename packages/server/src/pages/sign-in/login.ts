@@ -82,7 +82,7 @@ ${passwordField('current-password')}
     const codes = methods.includes('totp') || methods.includes('backup_code');
     return html`${error}
 <p>Your account has a second factor. Confirm it's you to finish signing in.</p>
-${methods.includes('passkey') ? html`<p><button type="button" data-passkey="login-second-factor">Use a passkey</button></p>` : ''}
+${methods.includes('passkey') ? html`<p><button type="button" data-passkey="login-second-factor"${next === undefined ? '' : html` data-passkey-next="${next}"`}>Use a passkey</button></p>` : ''}
 ${codes
   ? html`<form method="post" action="/login/second-factor" novalidate>
 ${csrfField(request)}
