@@ -18,6 +18,7 @@ const suites: Record<string, () => Promise<{ run: () => Promise<BenchRow[]> }>> 
   authz: () => import('./authz/index.js'),
   audit: () => import('./audit.bench.js'),
   server: () => import('./server.bench.js'),
+  oauth: () => import('./oauth.bench.js'),
 };
 
 const isComparison = (row: BenchRow): row is ComparisonRow => 'ratio' in row;
