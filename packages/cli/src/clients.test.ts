@@ -1,64 +1,24 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { ManualClock, type SecurityEvent } from '@rampart/core';
 import { createServer, ensureDataDir, loadConfig, type RampartServer } from '@rampart/server';
-import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
+import { CLI_BACKENDS, cliStorage, rampart, type Finished } from './cli-harness.fixtures.js';
 import { run as runInProcess } from './main.js';
 
 // `rampart clients` as an operator runs it: the built bin (`npx tsc -b packages/cli/tsconfig.build.json` first) in
 // real child processes, on the data a server uses — and that server's token endpoint judging the secrets it printed.
 // Refusals, which need no second process to be believed, run the same `run()` in this process (each child process
 // loads the server package and oidc-provider: seconds on a busy machine).
-const bin = resolve(import.meta.dirname, '../dist/bin.js');
 const root = mkdtempSync(join(tmpdir(), 'rampart-clients-'));
 afterAll(() => {
   rmSync(root, { recursive: true, force: true });
 });
 const KEK = 'e'.repeat(64);
-const pgUrl = process.env.RAMPART_TEST_PG_URL;
 
-/** Where a server and the command share their data: SQLite in the data directory, or a PostgreSQL schema of its own. */
-async function storage(backend: 'sqlite' | 'postgres', cwd: string): Promise<{ env: Record<string, string>; drop: () => Promise<void> }> {
-  const env: Record<string, string> = { RAMPART_DATA_DIR: join(cwd, '.rampart'), RAMPART_KEK: KEK, RAMPART_PORT: '0', RAMPART_LOG_LEVEL: 'warn' };
-  if (backend === 'sqlite' || pgUrl === undefined) return { env, drop: () => Promise.resolve() };
-  const schema = `rampart_clients_${process.pid}_${Date.now()}`;
-  const admin = new pg.Pool({ connectionString: pgUrl, max: 1 });
-  await admin.query(`CREATE SCHEMA "${schema}"`);
-  const url = new URL(pgUrl);
-  url.searchParams.set('options', `-c search_path=${schema}`);
-  env.RAMPART_DATABASE_URL = url.toString();
-  return {
-    env,
-    drop: async () => {
-      await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-      await admin.end();
-    },
-  };
-}
-
-const BACKENDS = [
-  { name: 'SQLite', backend: 'sqlite', skip: false },
-  { name: 'PostgreSQL (needs RAMPART_TEST_PG_URL)', backend: 'postgres', skip: pgUrl === undefined },
-] as const;
-
-interface Finished {
-  readonly code: number | null;
-  readonly out: string;
-  readonly err: string;
-}
-
-function rampart(args: readonly string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<Finished> {
-  const clean = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('RAMPART_')));
-  const child = spawn(process.execPath, [bin, ...args], { cwd, env: { ...clean, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
-  return new Promise((settle) => child.on('exit', (code) => { settle({ code, out, err }); }));
-}
+const storage = (backend: 'sqlite' | 'postgres', cwd: string) => cliStorage(backend, cwd, { kek: KEK, schemaPrefix: 'rampart_clients' });
+const BACKENDS = CLI_BACKENDS;
 
 /** The command in this process: the same `run()` the bin calls, with its output captured. */
 async function inProcess(args: readonly string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<Finished> {
