@@ -218,6 +218,17 @@ describe('redactText', () => {
     expect(redactText('cards 4111111111111111 and 5500 0000 0000 0004.')).toBe('cards [REDACTED:card] and [REDACTED:card].');
   });
 
+  it('leaves identifiers alone whose digit groups happen to pass Luhn: a UUID is not a card number', () => {
+    // Digits 4027 8000 11891 are Luhn-valid: glued to the UUID's hex letters, they used to be cut out of user ids in logs.
+    const userId = '9c8af2bd-d7a1-4027-8000-11891dd24469';
+    expect(redactText(`"userId":"${userId}"`)).toBe(`"userId":"${userId}"`);
+    expect(redactText(`reqId=${userId} route=/v1/login`)).toBe(`reqId=${userId} route=/v1/login`);
+    // Still a card when punctuation or spaces delimit it.
+    expect(passesLuhn('4027800011891')).toBe(true);
+    expect(redactText('paid with 4027-8000-11891, thanks')).toBe('paid with [REDACTED:card], thanks');
+    expect(redactText('(4111 1111 1111 1111)')).toBe('([REDACTED:card])');
+  });
+
   it('never throws and is idempotent on arbitrary text (property)', () => {
     const pieces = fc.constantFrom('password=', 'token: ', '"secret":"', 'Bearer ', 'eyJhbGciOiJIUzI1NiJ9.', 'eyJ', '4111 ', '1111', '-----BEGIN PRIVATE KEY-----', '://u:', '@', ' ', '\n', '"', "'", ';', '&');
     fc.assert(

@@ -152,7 +152,9 @@ function redactPairs(text: string, extraKeys: readonly string[]): string {
   return out + text.slice(last);
 }
 
-const CARD = /(?<![0-9])[0-9](?:[ -]?[0-9]){12,30}(?![0-9])/g;
+// Delimited by anything but letters and digits: a digit run glued to letters is part of an identifier (a UUID's groups,
+// a hex id), and cutting a Luhn-valid stretch out of it corrupts correlation ids without protecting any card.
+const CARD = /(?<![0-9A-Za-z])[0-9](?:[ -]?[0-9]){12,30}(?![0-9A-Za-z])/g;
 
 function redactCards(text: string): string {
   return text.replace(CARD, (run) => {
