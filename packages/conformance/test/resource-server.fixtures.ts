@@ -17,29 +17,11 @@ import * as rampartExpress from '@rampart/express';
 import * as rampartFastify from '@rampart/fastify';
 import * as rampartHono from '@rampart/hono';
 import type { TestPki } from '../../core/src/token/resource-server/certificates.fixtures.js';
-import { AUDIENCE, type TestIssuer } from '../../core/src/token/resource-server/issuer.fixtures.js';
+import { AUDIENCE, ORDERS_POLICY, type TestIssuer } from '../../core/src/token/resource-server/issuer.fixtures.js';
 import type { AdapterName } from './servers.js';
 
 export { AUDIENCE };
 
-/*
- * Clerks may read and refund orders; a token narrows that to its scopes. The role comes from the service's own data
- * (here: every subject starting with `clerk-`), never from a token claim.
- */
-const POLICY = `
-apiVersion: rampart.authz/v1
-name: orders
-version: "1"
-roles:
-  clerk:
-    permissions: ["order:read", "order:refund"]
-scopes:
-  "orders:read": ["order:read"]
-  "orders:refund": ["order:refund"]
-resources:
-  order:
-    actions: [read, refund]
-`;
 
 export interface ResourceApp {
   readonly adapter: AdapterName;
@@ -88,7 +70,7 @@ const TLS = (pki: TestPki) => ({ cert: pki.server.certPem, key: pki.server.keyPe
 
 async function startExpress(rs: ResourceServer, pki: TestPki, events: SecurityEvent[], handled: Handled): Promise<{ port: number; close: () => Promise<void> }> {
   const { authorize, rampart, rampartErrors, requireAccessToken } = rampartExpress;
-  const authz = new Authorizer(compilePolicies([{ source: 'orders.yaml', text: POLICY }]));
+  const authz = new Authorizer(compilePolicies([{ source: 'orders.yaml', text: ORDERS_POLICY }]));
   const app = express();
   app.use(rampart(chainOptions(events)));
   app.get('/orders', requireAccessToken(rs, { scopes: ['orders:read'] }), (_req, res) => {
@@ -112,7 +94,7 @@ async function startExpress(rs: ResourceServer, pki: TestPki, events: SecurityEv
 
 async function startFastify(rs: ResourceServer, pki: TestPki, events: SecurityEvent[], handled: Handled): Promise<{ port: number; close: () => Promise<void> }> {
   const { authorize, rampart, requireAccessToken } = rampartFastify;
-  const authz = new Authorizer(compilePolicies([{ source: 'orders.yaml', text: POLICY }]));
+  const authz = new Authorizer(compilePolicies([{ source: 'orders.yaml', text: ORDERS_POLICY }]));
   const app = Fastify({ https: TLS(pki) });
   await app.register(rampart, chainOptions(events));
   app.get('/orders', { onRequest: requireAccessToken(rs, { scopes: ['orders:read'] }) }, (request) => {
@@ -136,7 +118,7 @@ async function startFastify(rs: ResourceServer, pki: TestPki, events: SecurityEv
 
 async function startHono(rs: ResourceServer, pki: TestPki, events: SecurityEvent[], handled: Handled): Promise<{ port: number; close: () => Promise<void> }> {
   const { authorize, rampart, rampartOnError, requireAccessToken } = rampartHono;
-  const authz = new Authorizer(compilePolicies([{ source: 'orders.yaml', text: POLICY }]));
+  const authz = new Authorizer(compilePolicies([{ source: 'orders.yaml', text: ORDERS_POLICY }]));
   const app = new Hono<rampartHono.RampartEnv>();
   app.use(rampart(chainOptions(events)));
   app.get('/orders', requireAccessToken(rs, { scopes: ['orders:read'] }), (c) => {

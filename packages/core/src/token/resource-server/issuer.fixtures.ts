@@ -21,6 +21,25 @@ import {
 export const AUDIENCE = 'https://api.example';
 export const RESOURCE_URL = 'https://api.example/orders';
 
+/**
+ * The orders policy the resource-server tests and the adapters' conformance cases decide with: clerks may read and
+ * refund orders; a token narrows that to its scopes. The role comes from the service's own data, never a token claim.
+ */
+export const ORDERS_POLICY = `
+apiVersion: rampart.authz/v1
+name: orders
+version: "1"
+roles:
+  clerk:
+    permissions: ["order:read", "order:refund"]
+scopes:
+  "orders:read": ["order:read"]
+  "orders:refund": ["order:refund"]
+resources:
+  order:
+    actions: [read, refund]
+`;
+
 /** The algorithms the test issuer signs with: the elliptic ones of Rampart's issuer, and RSA as hosted issuers use it. */
 export type IssuerAlgorithm = 'EdDSA' | 'ES256' | 'RS256' | 'PS256';
 

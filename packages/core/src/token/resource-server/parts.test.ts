@@ -4,6 +4,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { ORDERS_POLICY } from './issuer.fixtures.js';
 import { Authorizer } from '../../authz/engine/authorizer.js';
 import { compilePolicies } from '../../authz/policy/compile.js';
 import { ConfigurationError } from '../../errors.js';
@@ -166,20 +167,7 @@ describe('the hand-off to core’s authorizer', () => {
     compilePolicies([
       {
         source: 'orders.yaml',
-        text: `
-apiVersion: rampart.authz/v1
-name: orders
-version: "1"
-roles:
-  clerk:
-    permissions: ["order:read", "order:refund"]
-scopes:
-  "orders:read": ["order:read"]
-  "orders:refund": ["order:refund"]
-resources:
-  order:
-    actions: [read, refund]
-`,
+        text: ORDERS_POLICY,
       },
     ]),
   );
