@@ -1,7 +1,13 @@
 import type { Kysely } from 'kysely';
+import { prepared } from '../db/prepared.js';
 import type { RampartDatabase } from '../db/schema.js';
 import { affected, int64, optionalInt64 } from '../stores/sql.js';
 import type { MfaEvents } from './events.js';
+
+// Counted at every password login (does the account need a second step?).
+const flagsOf = prepared((db: Kysely<RampartDatabase>, args: { userId: string }) =>
+  db.selectFrom('rampart_webauthn_credentials').select('flagged_reason').where('user_id', '=', args.userId),
+);
 
 /** A passkey as the owner sees it: no public key, no counter, no AAGUID. */
 export interface PasskeySummary {
@@ -53,7 +59,7 @@ export class PasskeyRegistry {
 
   /** How many passkeys the user has, and how many of them are disabled. */
   async count(userId: string): Promise<{ readonly total: number; readonly disabled: number }> {
-    const rows = await this.#db.selectFrom('rampart_webauthn_credentials').select('flagged_reason').where('user_id', '=', userId).execute();
+    const rows = await flagsOf.all(this.#db, { userId });
     return { total: rows.length, disabled: rows.filter((row) => row.flagged_reason !== null).length };
   }
 

@@ -4,6 +4,7 @@ import type { FieldCipher } from '@rampart/core/crypto';
 import type { Totp, TotpEnrollment } from '@rampart/core/mfa';
 import type { Kysely } from 'kysely';
 import type { CodeRefusal } from '../auth/contracts.js';
+import { prepared } from '../db/prepared.js';
 import type { RampartDatabase } from '../db/schema.js';
 import { affected, int64 } from '../stores/sql.js';
 import type { MfaEvents } from './events.js';
@@ -12,6 +13,9 @@ import type { MfaEvents } from './events.js';
 export const TOTP_PENDING_TTL_MS = 10 * 60_000;
 
 const TABLE = 'rampart_mfa_totp';
+
+// Read at every password login (does the account need a second step?).
+const secretsOf = prepared((db: Kysely<RampartDatabase>, args: { userId: string }) => db.selectFrom(TABLE).select(['confirmed_at', 'created_at']).where('user_id', '=', args.userId));
 
 /** A started enrollment: what the user's authenticator app needs (shown once), and until when it can be confirmed. */
 export interface StartedTotpEnrollment extends TotpEnrollment {
@@ -60,7 +64,7 @@ export class TotpFactor {
 
   /** Whether the account has a confirmed secret, and whether an enrollment is waiting for its first code. */
   async status(userId: string): Promise<{ readonly enrolled: boolean; readonly pending: boolean }> {
-    const rows = await this.#deps.db.selectFrom(TABLE).select(['confirmed_at', 'created_at']).where('user_id', '=', userId).execute();
+    const rows = await secretsOf.all(this.#deps.db, { userId });
     const cutoff = this.#deps.clock.now() - TOTP_PENDING_TTL_MS;
     return {
       enrolled: rows.some((row) => row.confirmed_at !== null),

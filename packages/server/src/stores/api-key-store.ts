@@ -2,7 +2,11 @@ import { RampartError } from '@rampart/core';
 import type { ApiKeyRecord, ApiKeyRehash, ApiKeyStore } from '@rampart/core/token';
 import { sql, type Selectable } from 'kysely';
 import type { CoreStoreTables } from '../db/schema.js';
-import { affected, int64, optionalInt64, type StoreDatabase } from './sql.js';
+import { prepared } from '../db/prepared.js';
+import { affected, int64, optionalInt64, type StoreDatabase, type WriteTransaction } from './sql.js';
+
+// Every API-key request (`/v1/authz/check`) looks its key up. Built once per dialect (../db/prepared.ts).
+const keyById = prepared((db: WriteTransaction, args: { id: string }) => db.selectFrom('rampart_api_keys').selectAll().where('id', '=', args.id));
 
 type ApiKeyRow = Selectable<CoreStoreTables['rampart_api_keys']>;
 
@@ -73,7 +77,7 @@ export class SqlApiKeyStore implements ApiKeyStore {
   }
 
   async findById(id: string): Promise<ApiKeyRecord | undefined> {
-    const row = await this.#store.db.selectFrom('rampart_api_keys').selectAll().where('id', '=', id).executeTakeFirst();
+    const row = await keyById.first(this.#store.db, { id });
     return row === undefined ? undefined : toRecord(row);
   }
 

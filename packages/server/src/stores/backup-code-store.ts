@@ -1,13 +1,18 @@
 import type { BackupCodeStore, StoredBackupCode } from '@rampart/core/mfa';
+import { prepared } from '../db/prepared.js';
 import { affected, int64, writeTransaction, type StoreDatabase, type WriteTransaction } from './sql.js';
 
-async function countCodes(db: WriteTransaction, subject: string): Promise<number> {
-  const row = await db
+// Counted at every login of an account with a second factor, and after each code spent.
+const codesOf = prepared((db: WriteTransaction, args: { subject: string }) =>
+  db
     .selectFrom('rampart_backup_codes')
     .select((eb) => eb.fn.countAll<number | string>().as('n'))
-    .where('subject', '=', subject)
-    .executeTakeFirstOrThrow();
-  return int64(row.n);
+    .where('subject', '=', args.subject),
+);
+
+async function countCodes(db: WriteTransaction, subject: string): Promise<number> {
+  const row = await codesOf.first(db, { subject });
+  return row === undefined ? 0 : int64(row.n);
 }
 
 /**

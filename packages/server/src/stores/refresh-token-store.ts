@@ -10,6 +10,7 @@ import type {
 } from '@rampart/core/token';
 import type { Insertable, Selectable } from 'kysely';
 import type { CoreStoreTables } from '../db/schema.js';
+import { prepared } from '../db/prepared.js';
 import { affected, int64, optionalInt64, writeTransaction, type StoreDatabase, type WriteTransaction } from './sql.js';
 
 type FamilyRow = Selectable<CoreStoreTables['rampart_refresh_families']>;
@@ -51,7 +52,7 @@ function toToken(row: TokenRow): RefreshTokenRecord {
   };
 }
 
-function tokenValues(token: RefreshTokenRecord): Insertable<CoreStoreTables['rampart_refresh_tokens']> {
+function tokenValues(token: RefreshTokenRecord): Required<Insertable<CoreStoreTables['rampart_refresh_tokens']>> {
   return {
     id: token.id,
     family_id: token.familyId,
@@ -65,6 +66,57 @@ function tokenValues(token: RefreshTokenRecord): Insertable<CoreStoreTables['ram
   };
 }
 
+
+// Every refresh reads its token with its family, marks it used and inserts the successor. Built once per dialect
+// (../db/prepared.ts).
+const entryByHash = prepared((db: WriteTransaction, args: { tokenHash: string }) =>
+  db
+    .selectFrom('rampart_refresh_tokens as t')
+    .innerJoin('rampart_refresh_families as f', 'f.id', 't.family_id')
+    .select([
+      't.id',
+      't.family_id',
+      't.token_hash',
+      't.issued_at',
+      't.parent_id',
+      't.used_at',
+      't.successor_id',
+      't.grace_until',
+      't.sealed_successor',
+      'f.subject as f_subject',
+      'f.created_at as f_created_at',
+      'f.absolute_expires_at as f_absolute_expires_at',
+      'f.revoked_at as f_revoked_at',
+      'f.revoked_reason as f_revoked_reason',
+    ])
+    .where('t.token_hash', '=', args.tokenHash),
+);
+const markUsed = prepared(
+  (db: WriteTransaction, args: { usedAt: number; successorId: string; graceUntil: number | null; sealedSuccessor: string | null; parentHash: string }) =>
+    db
+      .updateTable('rampart_refresh_tokens')
+      .set({ used_at: args.usedAt, successor_id: args.successorId, grace_until: args.graceUntil, sealed_successor: args.sealedSuccessor })
+      .where('token_hash', '=', args.parentHash)
+      .where('used_at', 'is', null)
+      .where('family_id', 'in', (eb) => eb.selectFrom('rampart_refresh_families').select('id').where('revoked_at', 'is', null))
+      .returning(['id', 'family_id']),
+);
+const insertToken = prepared((db: WriteTransaction, args: Required<Insertable<CoreStoreTables['rampart_refresh_tokens']>>) =>
+  db
+    .insertInto('rampart_refresh_tokens')
+    .values({
+      id: args.id,
+      family_id: args.family_id,
+      token_hash: args.token_hash,
+      issued_at: args.issued_at,
+      parent_id: args.parent_id,
+      used_at: args.used_at,
+      successor_id: args.successor_id,
+      grace_until: args.grace_until,
+      sealed_successor: args.sealed_successor,
+    })
+    .onConflict((c) => c.doNothing()),
+);
 /**
  * {@link RefreshTokenStore} on the server's database (SQLite or PostgreSQL): refresh families shared by every server
  * process, so a token stolen and replayed to another process is still detected as reuse, and kept across restarts.
@@ -111,19 +163,13 @@ export class SqlRefreshTokenStore implements RefreshTokenStore {
   async rotate(request: RotateRequest): Promise<RotateOutcome> {
     const { successor } = request;
     return writeTransaction(this.#store, async (trx): Promise<RotateOutcome> => {
-      const marked = await trx
-        .updateTable('rampart_refresh_tokens')
-        .set({
-          used_at: request.usedAt,
-          successor_id: successor.id,
-          grace_until: request.graceUntil ?? null,
-          sealed_successor: request.sealedSuccessor ?? null,
-        })
-        .where('token_hash', '=', request.parentHash)
-        .where('used_at', 'is', null)
-        .where('family_id', 'in', (eb) => eb.selectFrom('rampart_refresh_families').select('id').where('revoked_at', 'is', null))
-        .returning(['id', 'family_id'])
-        .executeTakeFirst();
+      const marked = await markUsed.first(trx, {
+        usedAt: request.usedAt,
+        successorId: successor.id,
+        graceUntil: request.graceUntil ?? null,
+        sealedSuccessor: request.sealedSuccessor ?? null,
+        parentHash: request.parentHash,
+      });
       if (marked === undefined) {
         // Lost (or never had) the row: report why from committed state. On PostgreSQL the UPDATE above waited for a
         // concurrent winner's commit, so its write is visible to this next statement.
@@ -137,8 +183,8 @@ export class SqlRefreshTokenStore implements RefreshTokenStore {
       if (successor.familyId !== marked.family_id || successor.parentId !== marked.id) {
         throw conflict('successor does not belong to the parent'); // rolls back the parent's mark
       }
-      const inserted = await trx.insertInto('rampart_refresh_tokens').values(tokenValues(successor)).onConflict((c) => c.doNothing()).executeTakeFirst();
-      if (affected(inserted.numInsertedOrUpdatedRows) !== 1) throw conflict('successor already exists');
+      const inserted = await insertToken.run(trx, tokenValues(successor));
+      if (affected(inserted) !== 1) throw conflict('successor already exists');
       return { status: 'rotated' };
     });
   }
@@ -185,27 +231,7 @@ export class SqlRefreshTokenStore implements RefreshTokenStore {
 
   /** The token and its family in one statement (one consistent read). */
   async #entry(db: WriteTransaction, tokenHash: string): Promise<RefreshTokenEntry | undefined> {
-    const row = await db
-      .selectFrom('rampart_refresh_tokens as t')
-      .innerJoin('rampart_refresh_families as f', 'f.id', 't.family_id')
-      .select([
-        't.id',
-        't.family_id',
-        't.token_hash',
-        't.issued_at',
-        't.parent_id',
-        't.used_at',
-        't.successor_id',
-        't.grace_until',
-        't.sealed_successor',
-        'f.subject as f_subject',
-        'f.created_at as f_created_at',
-        'f.absolute_expires_at as f_absolute_expires_at',
-        'f.revoked_at as f_revoked_at',
-        'f.revoked_reason as f_revoked_reason',
-      ])
-      .where('t.token_hash', '=', tokenHash)
-      .executeTakeFirst();
+    const row = await entryByHash.first(db, { tokenHash });
     if (row === undefined) return undefined;
     return {
       token: toToken(row),

@@ -1,7 +1,68 @@
 import type { InsertOptions, InsertOutcome, SessionData, SessionRecord, SessionStore } from '@rampart/core/session';
 import { sql, type Selectable } from 'kysely';
 import type { CoreStoreTables } from '../db/schema.js';
+import { prepared } from '../db/prepared.js';
 import { affected, int64, optionalInt64, writeTransaction, type StoreDatabase, type WriteTransaction } from './sql.js';
+
+// Every authenticated request reads (and may touch) its session; every login counts the user's live sessions and
+// inserts one. Built once per dialect (../db/prepared.ts).
+const byKey = prepared((db: WriteTransaction, args: { key: string }) => db.selectFrom('rampart_sessions').selectAll().where('key', '=', args.key));
+const liveOf = prepared((db: WriteTransaction, args: { userId: string; now: number }) =>
+  db
+    .selectFrom('rampart_sessions')
+    .selectAll()
+    .where('user_id', '=', args.userId)
+    .where('revoked_at', 'is', null)
+    .where('idle_expires_at', '>', args.now)
+    .where('absolute_expires_at', '>', args.now)
+    .orderBy('created_at')
+    .orderBy('key'),
+);
+const insertSession = prepared(
+  (
+    db: WriteTransaction,
+    args: {
+      key: string;
+      handle: string;
+      userId: string | null;
+      data: string;
+      createdAt: number;
+      lastSeenAt: number;
+      idleExpiresAt: number;
+      absoluteExpiresAt: number;
+      revokedAt: number | null;
+    },
+  ) =>
+    db
+      .insertInto('rampart_sessions')
+      .values({
+        key: args.key,
+        handle: args.handle,
+        user_id: args.userId,
+        data: args.data,
+        created_at: args.createdAt,
+        last_seen_at: args.lastSeenAt,
+        idle_expires_at: args.idleExpiresAt,
+        absolute_expires_at: args.absoluteExpiresAt,
+        revoked_at: args.revokedAt,
+      })
+      .onConflict((conflict) => conflict.doNothing()),
+);
+// One statement, computed from the row's current values: max(old, new) for both, capped at the absolute deadline.
+const touchSession = prepared((db: WriteTransaction, args: { key: string; lastSeenAt: number; idleExpiresAt: number }) =>
+  db
+    .updateTable('rampart_sessions')
+    .set({
+      last_seen_at: sql<number>`CASE WHEN last_seen_at < CAST(${args.lastSeenAt} AS BIGINT) THEN CAST(${args.lastSeenAt} AS BIGINT) ELSE last_seen_at END`,
+      idle_expires_at: sql<number>`CASE
+        WHEN (CASE WHEN idle_expires_at < CAST(${args.idleExpiresAt} AS BIGINT) THEN CAST(${args.idleExpiresAt} AS BIGINT) ELSE idle_expires_at END) > absolute_expires_at
+        THEN absolute_expires_at
+        ELSE (CASE WHEN idle_expires_at < CAST(${args.idleExpiresAt} AS BIGINT) THEN CAST(${args.idleExpiresAt} AS BIGINT) ELSE idle_expires_at END)
+      END`,
+    })
+    .where('key', '=', args.key)
+    .where('revoked_at', 'is', null),
+);
 
 type SessionRow = Selectable<CoreStoreTables['rampart_sessions']>;
 
@@ -57,7 +118,7 @@ export class SqlSessionStore implements SessionStore {
   }
 
   async get(key: string): Promise<SessionRecord | undefined> {
-    const row = await this.#store.db.selectFrom('rampart_sessions').selectAll().where('key', '=', key).executeTakeFirst();
+    const row = await byKey.first(this.#store.db, { key });
     return row === undefined ? undefined : toRecord(row);
   }
 
@@ -89,16 +150,7 @@ export class SqlSessionStore implements SessionStore {
     }
     let evicted: SessionRecord[] = [];
     if (limited) {
-      const live = await trx
-        .selectFrom('rampart_sessions')
-        .selectAll()
-        .where('user_id', '=', record.userId)
-        .where('revoked_at', 'is', null)
-        .where('idle_expires_at', '>', now)
-        .where('absolute_expires_at', '>', now)
-        .orderBy('created_at')
-        .orderBy('key')
-        .execute();
+      const live = await liveOf.all(trx, { userId: record.userId, now });
       const excess = live.length + 1 - limit.max;
       if (excess > 0) {
         if (limit.policy === 'refuse-new') throw new InsertRefused('limit');
@@ -117,41 +169,23 @@ export class SqlSessionStore implements SessionStore {
       }
     }
     // A 256-bit key colliding is not a real event; refusing keeps an existing session from being overwritten regardless.
-    const inserted = await trx
-      .insertInto('rampart_sessions')
-      .values({
-        key: record.key,
-        handle: record.handle,
-        user_id: record.userId ?? null,
-        data: JSON.stringify(record.data),
-        created_at: record.createdAt,
-        last_seen_at: record.lastSeenAt,
-        idle_expires_at: record.idleExpiresAt,
-        absolute_expires_at: record.absoluteExpiresAt,
-        revoked_at: record.revokedAt ?? null,
-      })
-      .onConflict((conflict) => conflict.doNothing())
-      .executeTakeFirst();
-    if (affected(inserted.numInsertedOrUpdatedRows) !== 1) throw new InsertRefused('capacity');
+    const inserted = await insertSession.run(trx, {
+      key: record.key,
+      handle: record.handle,
+      userId: record.userId ?? null,
+      data: JSON.stringify(record.data),
+      createdAt: record.createdAt,
+      lastSeenAt: record.lastSeenAt,
+      idleExpiresAt: record.idleExpiresAt,
+      absoluteExpiresAt: record.absoluteExpiresAt,
+      revokedAt: record.revokedAt ?? null,
+    });
+    if (affected(inserted) !== 1) throw new InsertRefused('capacity');
     return evicted;
   }
 
   async touch(key: string, lastSeenAt: number, idleExpiresAt: number): Promise<boolean> {
-    // One statement, computed from the row's current values: max(old, new) for both, capped at the absolute deadline.
-    const result = await this.#store.db
-      .updateTable('rampart_sessions')
-      .set({
-        last_seen_at: sql<number>`CASE WHEN last_seen_at < CAST(${lastSeenAt} AS BIGINT) THEN CAST(${lastSeenAt} AS BIGINT) ELSE last_seen_at END`,
-        idle_expires_at: sql<number>`CASE
-          WHEN (CASE WHEN idle_expires_at < CAST(${idleExpiresAt} AS BIGINT) THEN CAST(${idleExpiresAt} AS BIGINT) ELSE idle_expires_at END) > absolute_expires_at
-          THEN absolute_expires_at
-          ELSE (CASE WHEN idle_expires_at < CAST(${idleExpiresAt} AS BIGINT) THEN CAST(${idleExpiresAt} AS BIGINT) ELSE idle_expires_at END)
-        END`,
-      })
-      .where('key', '=', key)
-      .where('revoked_at', 'is', null)
-      .executeTakeFirst();
-    return affected(result.numUpdatedRows) === 1;
+    return affected(await touchSession.run(this.#store.db, { key, lastSeenAt, idleExpiresAt })) === 1;
   }
 
   async revoke(key: string, at: number): Promise<SessionRecord | undefined> {

@@ -1,5 +1,9 @@
 import type { Kysely } from 'kysely';
+import { prepared } from '../db/prepared.js';
 import type { RampartDatabase } from '../db/schema.js';
+
+// Read on every refresh and every request with an access token. Built once per dialect (../db/prepared.ts).
+const stateOf = prepared((db: Kysely<RampartDatabase>, args: { userId: string }) => db.selectFrom('rampart_users').select(['locked_at', 'password_changed_at']).where('id', '=', args.userId));
 
 /** What a token check needs to know about its account, read in one primary-key lookup. */
 export interface AccountState {
@@ -16,7 +20,7 @@ export interface AccountState {
  * self-contained: without this read, only their expiry would stop them).
  */
 export async function accountState(db: Kysely<RampartDatabase>, userId: string): Promise<AccountState | undefined> {
-  const row = await db.selectFrom('rampart_users').select(['locked_at', 'password_changed_at']).where('id', '=', userId).executeTakeFirst();
+  const row = await stateOf.first(db, { userId });
   if (row === undefined) return undefined;
   const changed = Date.parse(row.password_changed_at);
   // An unreadable time cannot prove the token is newer than the password: treat it as "changed just now".
