@@ -67,6 +67,23 @@ for (const { name, skip, create } of BACKENDS) {
       expect(await store.providerMetadata(victim.client.clientId)).toMatchObject({ client_secret: victim.clientSecret });
     });
 
+    it('attack: a secret rotated, a client changed or deleted by another server process counts at the next token request, despite metadata kept opened', async () => {
+      const elsewhere = new OAuthClientStore(await backend.open(), ring, { clock, idTokenAlgorithm: () => 'EdDSA', allowLoopbackHttp: true });
+      const { client, clientSecret } = await store.create(web());
+      const opened = await store.providerMetadata(client.clientId);
+      expect(opened?.client_secret).toBe(clientSecret);
+      expect(await store.providerMetadata(client.clientId)).toBe(opened); // unchanged row: not opened again
+      const rotated = await elsewhere.rotateSecret(client.clientId);
+      expect((await store.providerMetadata(client.clientId))?.client_secret).toBe(rotated.clientSecret);
+      // A seal swapped in by a direct write (copied from another client) is noticed too: the row changed.
+      const other = await store.create(web());
+      const sealed = await database.db.selectFrom('rampart_oauth_clients').select('secret_sealed').where('client_id', '=', other.client.clientId).executeTakeFirstOrThrow();
+      await database.db.updateTable('rampart_oauth_clients').set({ secret_sealed: sealed.secret_sealed }).where('client_id', '=', client.clientId).execute();
+      expect(await store.providerMetadata(client.clientId)).toBeUndefined();
+      expect(await elsewhere.delete(other.client.clientId)).toBe(true);
+      expect(await store.providerMetadata(other.client.clientId)).toBeUndefined();
+    });
+
     it('rotates a secret: the new one is returned once and replaces the old', async () => {
       const { client, clientSecret } = await store.create(web());
       clock.advance(1000);

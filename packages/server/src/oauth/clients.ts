@@ -3,7 +3,8 @@ import { RampartError } from '@rampart/core';
 import { DecryptionError, FieldCipher, randomToken, type KeyRing } from '@rampart/core/crypto';
 import { clientIssues, compile, Type, type ClientIssue, type Static } from '@rampart/core/validate';
 import type { Selectable } from 'kysely';
-import { affected, int64, optionalInt64, type StoreDatabase } from '../stores/sql.js';
+import { prepared } from '../db/prepared.js';
+import { affected, int64, optionalInt64, type StoreDatabase, type WriteTransaction } from '../stores/sql.js';
 import { OIDC_SCOPES, RESOURCE_SCOPES_METADATA } from './accounts.js';
 import type { OAuthTables } from './schema.js';
 
@@ -265,6 +266,16 @@ function describeIssues(issues: readonly ClientIssue[]): string {
   return issues.map((issue) => `${issue.pointer || '(top level)'} ${issue.rule}`).join('; ');
 }
 
+/** Clients whose opened metadata is kept (the most recently used). */
+const OPENED_CLIENTS = 1024;
+
+function sameRow(a: ClientRow, b: ClientRow): boolean {
+  return ROW_COLUMNS.every((column) => a[column] === b[column]);
+}
+
+// Every token request reads its client. Built once per dialect (../db/prepared.ts).
+const clientById = prepared((db: WriteTransaction, args: { clientId: string }) => db.selectFrom('rampart_oauth_clients').selectAll().where('client_id', '=', args.clientId));
+
 function versionOf(row: ClientRow): string {
   return createHash('sha256').update(JSON.stringify(ROW_COLUMNS.map((column) => row[column]))).digest('base64url').slice(0, 22);
 }
@@ -338,6 +349,12 @@ export class OAuthClientStore {
   readonly #store: StoreDatabase;
   readonly #cipher: FieldCipher;
   readonly #options: OAuthClientStoreOptions;
+  /**
+   * Metadata opened for the provider, by client id, with the row it was opened from. Every token request still reads
+   * the row (so an update, a rotation or a delete by any process counts at once); only when that row is unchanged,
+   * column for column, is the secret not decrypted again.
+   */
+  readonly #opened = new Map<string, { readonly row: ClientRow; readonly metadata: ProviderClientMetadata }>();
 
   constructor(store: StoreDatabase, ring: KeyRing, options: OAuthClientStoreOptions) {
     this.#store = store;
@@ -477,17 +494,29 @@ export class OAuthClientStore {
   async providerMetadata(clientId: string): Promise<ProviderClientMetadata | undefined> {
     if (typeof clientId !== 'string' || clientId.length > 128) return undefined;
     const row = await this.#row(clientId);
-    if (row === undefined) return undefined;
+    if (row === undefined) {
+      this.#opened.delete(clientId);
+      return undefined;
+    }
+    const opened = this.#opened.get(clientId);
+    if (opened !== undefined && sameRow(opened.row, row)) return opened.metadata;
     let secret: string | undefined;
     try {
       secret = row.secret_sealed === null ? undefined : this.#open(row);
     } catch (error) {
       // A seal that does not open with this ring for this client (copied from another row, written without the key,
       // tampered with): the client cannot authenticate at all, rather than with a secret nobody issued it.
-      if (error instanceof DecryptionError) return undefined;
+      if (error instanceof DecryptionError) {
+        this.#opened.delete(clientId);
+        return undefined;
+      }
       throw error;
     }
-    return this.#metadataOf(row, secret);
+    const metadata = this.#metadataOf(row, secret);
+    this.#opened.delete(clientId);
+    this.#opened.set(clientId, { row, metadata });
+    if (this.#opened.size > OPENED_CLIENTS) this.#opened.delete(this.#opened.keys().next().value as string);
+    return metadata;
   }
 
   #expectVersion(current: ClientRow, options: OAuthClientWriteOptions): void {
@@ -510,7 +539,7 @@ export class OAuthClientStore {
   }
 
   async #row(clientId: string): Promise<ClientRow | undefined> {
-    const row = await this.#store.db.selectFrom('rampart_oauth_clients').selectAll().where('client_id', '=', clientId).executeTakeFirst();
+    const row = await clientById.first(this.#store.db, { clientId });
     return row === undefined ? undefined : normalized(row);
   }
 
