@@ -19,6 +19,7 @@ const suites: Record<string, () => Promise<{ run: () => Promise<BenchRow[]> }>> 
   audit: () => import('./audit.bench.js'),
   server: () => import('./server.bench.js'),
   oauth: () => import('./oauth.bench.js'),
+  scan: () => import('./scan.bench.js'),
 };
 
 const isComparison = (row: BenchRow): row is ComparisonRow => 'ratio' in row;

@@ -1,0 +1,27 @@
+import { BadRequestException, Body, Controller, Injectable, Post } from '@nestjs/common';
+import vm from 'node:vm';
+
+type Payload = Record<string, unknown>;
+const TRANSFORMS: Record<string, (p: Payload) => Payload> = {
+  identity: (p) => p,
+  slack: (p) => ({ text: String(p.summary ?? '') }),
+};
+
+@Injectable()
+export class WebhooksService {
+  transform(script: string, payload: Payload): Payload {
+    const fn = Object.hasOwn(TRANSFORMS, script) ? TRANSFORMS[script] : undefined;
+    if (!fn) throw new BadRequestException('unknown transform');
+    return fn(payload);
+  }
+}
+
+@Controller('webhooks')
+export class WebhooksController {
+  constructor(private readonly service: WebhooksService) {}
+
+  @Post('preview')
+  preview(@Body() body: { transform: string; payload: Payload }) {
+    return this.service.transform(body.transform, body.payload);
+  }
+}

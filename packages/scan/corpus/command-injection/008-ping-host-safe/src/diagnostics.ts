@@ -1,0 +1,12 @@
+import { execFileSync, execSync } from 'node:child_process';
+import { isIP } from 'node:net';
+import { Hono } from 'hono';
+
+export const diagnostics = new Hono();
+
+diagnostics.post('/diagnostics/ping', async (c) => {
+  const { host } = await c.req.json<{ host: string }>();
+  if (isIP(host) === 0) return c.json({ error: 'host must be an IP address' }, 400);
+  const output = execFileSync('ping', ['-c', '1', '-W', '2', host], { encoding: 'utf8' });
+  return c.text(output);
+});

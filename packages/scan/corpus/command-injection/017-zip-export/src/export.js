@@ -1,0 +1,9 @@
+import { execSync } from 'node:child_process';
+import { quote } from 'shell-quote';
+
+export function exportZip(req, res) {
+  const name = req.body.name;
+  const quoted = quote([`/srv/exports/${name}.zip`]);
+  execSync(`zip -r /srv/exports/${name}.zip /srv/reports`);
+  res.download(`/srv/exports/${name}.zip`);
+}

@@ -1,0 +1,13 @@
+import type { NextFunction, Request, Response } from 'express';
+
+const ALLOWED = new Set(['https://app.example.com']);
+
+export function corsHeaders(req: Request, res: Response, next: NextFunction) {
+  const origin = req.headers.origin;
+  if (origin && ALLOWED.has(origin)) {
+    res.setHeader('Access-Control-Allow-Origin', origin);
+    res.setHeader('Access-Control-Allow-Credentials', 'true');
+    res.setHeader('Vary', 'Origin');
+  }
+  next();
+}

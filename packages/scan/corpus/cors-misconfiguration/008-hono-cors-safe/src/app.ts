@@ -1,0 +1,12 @@
+import { Hono } from 'hono';
+import { cors } from 'hono/cors';
+
+export const app = new Hono();
+
+app.use(
+  '/api/*',
+  cors({
+    origin: ['https://app.example.com'],
+    credentials: true,
+  }),
+);

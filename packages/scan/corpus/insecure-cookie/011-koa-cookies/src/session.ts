@@ -1,0 +1,5 @@
+import type { Context } from 'koa';
+
+export function remember(ctx: Context, sessionId: string) {
+  ctx.cookies.set('koa.sid', sessionId, { httpOnly: false, signed: true });
+}

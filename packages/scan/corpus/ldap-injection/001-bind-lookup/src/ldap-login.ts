@@ -1,0 +1,15 @@
+import express from 'express';
+import ldap from 'ldapjs';
+
+const client = ldap.createClient({ url: 'ldaps://ldap.corp.example' });
+export const ldapLogin = express.Router();
+
+ldapLogin.post('/login/ldap', (req, res) => {
+  const username = req.body.username;
+  client.search('ou=people,dc=corp,dc=example', { scope: 'sub', filter: `(uid=${username})` }, (err, search) => {
+    if (err) return res.status(500).end();
+    const entries: unknown[] = [];
+    search.on('searchEntry', (entry) => entries.push(entry.pojo));
+    search.on('end', () => res.json({ found: entries.length === 1 }));
+  });
+});

@@ -1,0 +1,3 @@
+export function phonebookFilter(term: string): string {
+  return `(|(cn=*${term}*)(telephoneNumber=*${term}*))`;
+}

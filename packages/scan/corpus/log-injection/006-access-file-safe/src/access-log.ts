@@ -1,0 +1,14 @@
+import { appendFile } from 'node:fs/promises';
+import type { FastifyInstance } from 'fastify';
+import { sanitizeLogText } from '@rampart/core/safe/log';
+
+function writeAccess(path: string, ref: string) {
+  return appendFile('/var/log/app/access.log', `${new Date().toISOString()} ${path} ref=${sanitizeLogText(ref)}\n`);
+}
+
+export async function accessLog(app: FastifyInstance) {
+  app.addHook('onRequest', async (request) => {
+    const { ref = '-' } = request.query as { ref?: string };
+    await writeAccess(request.url, ref);
+  });
+}

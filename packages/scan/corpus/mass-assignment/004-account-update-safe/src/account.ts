@@ -1,0 +1,9 @@
+import type { Context } from 'koa';
+import { accounts } from './repositories';
+
+export async function updateAccount(ctx: Context) {
+  const account = await accounts.findOneByOrFail({ id: ctx.state.user.id });
+  const body = ctx.request.body as Record<string, unknown>;
+  Object.assign(account, { displayName: String(body.displayName ?? account.displayName), timezone: String(body.timezone ?? account.timezone) });
+  ctx.body = await accounts.save(account);
+}

@@ -1,0 +1,11 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { findShipments } from '../repositories/shipments.js';
+
+const Filter = z.object({ status: z.enum(['pending', 'shipped', 'delivered']), carrier: z.string().max(40) });
+
+export async function shipmentRoutes(app: FastifyInstance) {
+  app.post('/shipments/search', async (request) => {
+    return findShipments(request.body as Record<string, unknown>);
+  });
+}

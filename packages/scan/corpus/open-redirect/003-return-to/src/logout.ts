@@ -1,0 +1,9 @@
+import type { Context } from 'koa';
+
+const ORIGIN = 'https://app.example.com';
+
+export function logout(ctx: Context) {
+  ctx.session = null;
+  const returnTo = String(ctx.query.returnTo ?? '/');
+  ctx.redirect(returnTo);
+}

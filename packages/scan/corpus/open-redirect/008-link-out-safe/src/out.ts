@@ -1,0 +1,10 @@
+import { Hono } from 'hono';
+
+const PARTNERS = new Set(['docs.example.com', 'status.example.com']);
+export const out = new Hono();
+
+out.get('/out', (c) => {
+  const url = c.req.query('url') ?? '/';
+  if (!URL.canParse(url) || !PARTNERS.has(new URL(url).hostname)) return c.redirect('/');
+  return c.redirect(url, 302);
+});

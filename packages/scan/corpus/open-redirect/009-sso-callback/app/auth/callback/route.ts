@@ -1,0 +1,8 @@
+import { NextRequest, NextResponse } from 'next/server';
+import { completeSignIn } from '../../../lib/sso';
+
+export async function GET(request: NextRequest) {
+  await completeSignIn(request);
+  const redirectTo = request.nextUrl.searchParams.get('redirect_to') ?? '/';
+  return NextResponse.redirect(redirectTo);
+}

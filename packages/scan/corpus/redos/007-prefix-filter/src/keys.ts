@@ -1,0 +1,11 @@
+import { Hono } from 'hono';
+import { listKeys } from './kv';
+
+export const keys = new Hono();
+
+keys.get('/keys', async (c) => {
+  const prefix = c.req.query('prefix') ?? '';
+  const matcher = new RegExp('^' + prefix);
+  const matching = (await listKeys()).filter((k) => matcher.test(k));
+  return c.json(matching);
+});

@@ -1,0 +1,3 @@
+export function whereEquals(column, value) {
+  return `WHERE ${column} = '${value}'`;
+}

@@ -1,0 +1,3 @@
+export function whereEquals(column, value) {
+  return { text: `WHERE ${column} = ?`, values: [value] };
+}

@@ -1,0 +1,12 @@
+import express from 'express';
+
+const IMAGE_HOSTS = new Set(['images.examplecdn.net', 'media.partner-cdn.com']);
+export const imageProxy = express.Router();
+
+imageProxy.get('/img', async (req, res) => {
+  const url = new URL(String(req.query.url));
+  if (url.protocol !== 'https:' || !IMAGE_HOSTS.has(url.hostname)) return res.status(400).end();
+  const upstream = await fetch(url, { redirect: 'error' });
+  res.type(upstream.headers.get('content-type') ?? 'application/octet-stream');
+  res.send(Buffer.from(await upstream.arrayBuffer()));
+});

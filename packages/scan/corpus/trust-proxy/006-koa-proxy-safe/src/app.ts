@@ -1,0 +1,8 @@
+import Koa from 'koa';
+
+export const app = new Koa();
+app.proxy = true;
+app.maxIpsCount = 1;
+app.use(async (ctx) => {
+  ctx.body = { ip: ctx.ip };
+});

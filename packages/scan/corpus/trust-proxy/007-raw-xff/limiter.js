@@ -1,0 +1,8 @@
+import { createServer } from 'node:http';
+import { hit } from './buckets.js';
+
+createServer((req, res) => {
+  const clientIp = String(req.headers['x-forwarded-for'] ?? '').split(',')[0].trim() || req.socket.remoteAddress;
+  if (!hit(clientIp)) { res.writeHead(429).end(); return; }
+  res.end('ok');
+}).listen(8000);

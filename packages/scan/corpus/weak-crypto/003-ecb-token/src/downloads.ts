@@ -1,0 +1,12 @@
+import { createCipheriv, randomBytes } from 'node:crypto';
+import express from 'express';
+
+const KEY = Buffer.from(process.env.DOWNLOAD_KEY ?? '', 'hex');
+export const downloads = express.Router();
+
+downloads.post('/downloads/:fileId/link', (req, res) => {
+  const payload = JSON.stringify({ fileId: req.params.fileId, exp: Date.now() + 600_000 });
+  const cipher = createCipheriv('aes-128-ecb', KEY, null);
+  const token = Buffer.concat([cipher.update(payload), cipher.final()]).toString('base64url');
+  res.json({ url: `/downloads/${token}` });
+});

@@ -1,0 +1,12 @@
+import type { Request, Response } from 'express';
+import { renderToStaticMarkup } from 'react-dom/server';
+
+export function profilePage(req: Request, res: Response) {
+  const bio = String(req.query.bio ?? '');
+  const markup = renderToStaticMarkup(
+    <section className="profile">
+      <div className="bio" dangerouslySetInnerHTML={{ __html: bio }} />
+    </section>,
+  );
+  res.type('html').send(`<!doctype html>${markup}`);
+}
