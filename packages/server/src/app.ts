@@ -249,6 +249,7 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
     origin,
     production: config.env === 'production',
     rateLimits: shared.rateLimits,
+    ...(shared.redis === undefined ? {} : { redis: shared.redis }),
   };
   // The modules: each registers its routes and hands the others what they need through the contracts in auth/.
   const authz = await createAuthzModule(context);

@@ -1,3 +1,4 @@
+import type { Redis } from 'ioredis';
 import type { Clock, SecurityEventSink } from '@rampart/core';
 import type { KeyRing } from '@rampart/core/crypto';
 import type { PasswordHasher } from '@rampart/core/password';
@@ -37,4 +38,6 @@ export interface ServerContext {
    * process's memory. Limiters use their own key prefixes within it.
    */
   readonly rateLimits: RateLimitStore;
+  /** Redis and the server's key prefix when configured: short-lived state shared by every instance (OAuth flows). */
+  readonly redis?: { readonly client: Redis; readonly prefix: string };
 }

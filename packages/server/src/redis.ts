@@ -7,13 +7,16 @@ import type { ServerConfig } from './config/config.js';
 /**
  * What the server keeps in Redis when `redisUrl` is set, so that several instances behind one load balancer share it:
  * rate-limit counters (a client cannot multiply its budget by the number of instances) and the detectors' windows
- * (an attack spread over instances is still one attack). Without Redis they live in this process's memory.
+ * (an attack spread over instances is still one attack), and the OAuth provider's short-lived models (sign-in sessions,
+ * interactions, authorization codes: oauth/redis-models.ts). Without Redis they live in this process's memory.
  */
 export interface SharedCounters {
   /** Rate-limit counters for every limiter of the server. */
   readonly rateLimits: RateLimitStore;
   /** Windows of the detectors, when shared; `undefined` keeps core's in-memory default. */
   readonly detectorStores?: { readonly counter: RedisWindowCounter; readonly firstSeen: RedisFirstSeenStore };
+  /** The Redis connection and key prefix, for stores of short-lived shared state; `undefined` without Redis. */
+  readonly redis?: { readonly client: Redis; readonly prefix: string };
   /** Resolves when Redis answers (`/readyz`); always resolves without Redis. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -48,6 +51,7 @@ export async function openSharedCounters(config: Pick<ServerConfig, 'redisUrl' |
   const prefix = config.redisKeyPrefix;
   return {
     rateLimits: new RedisRateLimitStore({ client, prefix: `${prefix}:rl` }),
+    redis: { client, prefix },
     detectorStores: {
       counter: new RedisWindowCounter({ client, prefix: `${prefix}:detect` }),
       firstSeen: new RedisFirstSeenStore({ client, prefix: `${prefix}:seen` }),

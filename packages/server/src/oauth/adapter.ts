@@ -45,10 +45,10 @@ export interface SqlModelStoreOptions {
 }
 
 /** Artifacts whose second use is an attack: their grant is revoked when two requests spend one at once. */
-const GRANT_SOURCES: ReadonlySet<string> = new Set(['AuthorizationCode', 'RefreshToken', 'DeviceCode', 'BackchannelAuthenticationRequest']);
+export const GRANT_SOURCES: ReadonlySet<string> = new Set(['AuthorizationCode', 'RefreshToken', 'DeviceCode', 'BackchannelAuthenticationRequest']);
 
 /** What oidc-provider issues under a grant: what revoking the grant deletes (its reference adapters' "grantable" kinds). */
-const GRANT_ISSUED: ReadonlySet<string> = new Set(['AccessToken', 'AuthorizationCode', 'RefreshToken', 'DeviceCode', 'BackchannelAuthenticationRequest']);
+export const GRANT_ISSUED: ReadonlySet<string> = new Set(['AccessToken', 'AuthorizationCode', 'RefreshToken', 'DeviceCode', 'BackchannelAuthenticationRequest']);
 
 /** How the provider names each artifact in its own reuse errors (the events read the same words). */
 const LABELS: Readonly<Record<string, string>> = {
@@ -57,6 +57,12 @@ const LABELS: Readonly<Record<string, string>> = {
   DeviceCode: 'device code',
   BackchannelAuthenticationRequest: 'backchannel authentication request',
 };
+
+/** The provider's own answer to a reuse of `kind`: `invalid_grant` for grant artifacts, else `invalid_request`. */
+export function consumedError(kind: string): Error {
+  const label = LABELS[kind];
+  return label === undefined ? new errors.InvalidRequest('request already processed') : new errors.InvalidGrant(`${label} already consumed`);
+}
 
 function stringField(payload: ModelPayload, name: string): string | null {
   const value = payload[name];
@@ -169,11 +175,9 @@ export class SqlModelStore {
       .where('id', '=', id)
       .executeTakeFirst();
     const grantId = row?.grant_id ?? undefined;
-    if (GRANT_SOURCES.has(kind) && grantId !== undefined) await this.#revokeGrant(grantId);
+    if (GRANT_SOURCES.has(kind) && grantId !== undefined) await this.revokeGrant(grantId);
     this.#onConsumeRace?.({ kind, grantId, clientId: row?.client_id ?? undefined });
-    const label = LABELS[kind];
-    if (label !== undefined) throw new errors.InvalidGrant(`${label} already consumed`);
-    throw new errors.InvalidRequest('request already processed');
+    throw consumedError(kind);
   }
 
   async destroy(kind: string, id: string): Promise<void> {
@@ -195,7 +199,8 @@ export class SqlModelStore {
     return affected(deleted.numDeletedRows);
   }
 
-  async #revokeGrant(grantId: string): Promise<void> {
+  /** Revokes a grant: what it issued, then the grant itself (a reuse was detected). */
+  async revokeGrant(grantId: string): Promise<void> {
     await this.revokeByGrantId(grantId);
     await this.destroy('Grant', grantId);
   }

@@ -9,7 +9,8 @@ import { eventEmitter } from '../http/events.js';
 import type { TokenModule } from '../tokens/index.js';
 import { ReloadingKeySet } from '../tokens/key-source.js';
 import { accountFinder } from './accounts.js';
-import { SqlModelStore, type ProviderAdapter } from './adapter.js';
+import { SqlModelStore, type ConsumeRace, type ProviderAdapter } from './adapter.js';
+import { providerModels } from './redis-models.js';
 import { clientCertificateSource } from './certificates.js';
 import { OAuthClientStore } from './clients.js';
 import { providerConfiguration, type ResourceServerSettings } from './configuration.js';
@@ -121,12 +122,18 @@ export async function createOAuthModule(ctx: ServerContext, deps: OAuthDeps): Pr
     },
   });
   const reporter = revocationReporter({ events: ctx.events, clock });
-  const models = new SqlModelStore(ctx.database, { onConsumeRace: (race) => { reporter.raced(race); } });
+  const onConsumeRace = (race: ConsumeRace): void => {
+    reporter.raced(race);
+  };
+  const models = new SqlModelStore(ctx.database, { onConsumeRace });
+  // Sign-in sessions, interactions and codes in Redis when the server has one (shared by every instance, expired by
+  // Redis); grants and tokens in SQL.
+  const placed = providerModels(models, ctx.redis === undefined ? undefined : { ...ctx.redis, onConsumeRace });
   let keys: ProviderKeys = providerKeysOf(keySet.keys);
   const clients = new OAuthClientStore(ctx.database, ctx.ring, {
     clock,
     allowLoopbackHttp: !ctx.production,
-    revokeIssued: (clientId) => models.revokeByClientId(clientId),
+    revokeIssued: (clientId) => placed.revokeByClientId(clientId),
     idTokenAlgorithm: () => keys.algorithm,
     validate: async (metadata) => {
       await current().Client.validate(metadata as never);
@@ -154,7 +161,7 @@ export async function createOAuthModule(ctx: ServerContext, deps: OAuthDeps): Pr
       issuer,
       providerConfiguration({
         keys: providerKeys,
-        adapter: (model) => (model === 'Client' ? clientAdapter : reportingLogout(models.adapterFor(model))),
+        adapter: (model) => (model === 'Client' ? clientAdapter : reportingLogout(placed.adapterFor(model))),
         findAccount: findAccount as never,
         resources,
         cookieKeys,
