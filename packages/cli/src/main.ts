@@ -23,6 +23,7 @@ import {
 import pg from 'pg';
 import { clients, isClientsCommand } from './clients.js';
 import { keys } from './keys.js';
+import { isReviewCommand, reviewCommand } from './review.js';
 
 /** Where the command writes; the process's streams by default, buffers in tests. */
 export interface CliIo {
@@ -47,11 +48,13 @@ commands:
   admin create    --email <address> [--promote]: create an administrator (or, with --promote, make an existing
                   account one) with a one-time password, printed once to stderr; it must be changed at first sign-in
   clients         create | list | show | update | rotate-secret | delete: OAuth clients (rampart clients --help)
+  review          [paths…] find injection and other vulnerabilities in TypeScript/JavaScript code by following
+                  untrusted input across files; text, JSON or SARIF; baselines (rampart review --help)
 
 settings: rampart.config.yaml (or --config / RAMPART_CONFIG) and RAMPART_* variables; the key-encryption key only
 from RAMPART_KEK. Exit codes: 0 ok, 1 the check failed (audit verify), the step is not due (keys rotate --promote) or
 the address has an account and --promote was not given (admin create), no such client or a stale --if-version
-(clients), 2 a usage or configuration error.`;
+(clients), findings at or above --severity (review), 2 a usage or configuration error.`;
 
 function notice(io: CliIo, event: ServerNotice): void {
   // The one-time password goes to the operator's terminal once, never to stdout (which is often shipped as a log).
@@ -186,6 +189,14 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
   if (isClientsCommand(argv)) {
     try {
       return await clients(argv, io, (file) => config(io, file));
+    } catch (error) {
+      return failed(io, error);
+    }
+  }
+  if (isReviewCommand(argv)) {
+    try {
+      // The terminal's facts come from the process: colour and the progress bar only ever go to a real TTY.
+      return await reviewCommand(argv, { ...io, stdoutIsTTY: process.stdout.isTTY, progress: process.stderr });
     } catch (error) {
       return failed(io, error);
     }

@@ -1,1 +1,8 @@
 export * from './review/types.js';
+export * from './review/review.js';
+export * from './review/baseline.js';
+export * from './review/report/index.js';
+export * from './review/progress.js';
+export * from './review/suppress.js';
+export { collectSourceFiles, isSourceFileName, relativeToRoot, ReviewPathError, SOURCE_EXTENSIONS } from './review/files.js';
+export * from './review/engine/index.js';
