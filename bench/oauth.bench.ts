@@ -1,6 +1,6 @@
 // OAuth 2.0 client credentials grants (RFC 6749 §4.4) through the Rampart server — `createServer` as `rampart serve`
 // builds it: SQLite in a temporary data directory, the guard chain, client secrets sealed at rest, the failed-
-// authentication throttle, a `token.issued` event into the audit trail per grant — against a bare oidc-provider of the
+// authentication throttle, an `oauth.token.issued` event into the audit trail per grant — against a bare oidc-provider of the
 // same version doing the same grant: the same client authentication (`client_secret_basic`), the same RFC 8707
 // resource and RFC 9068 JWT access token (EdDSA, signed by jose in both), its in-memory adapter, a plain `http` server,
 // nothing else. The ratio is the cost of Rampart's integration (goal ≤ 20%: ratio ≥ 0.8).

@@ -45,12 +45,12 @@ describe('zero-trust services (in process)', () => {
     tokensSeen.push(token);
     const thumbprint = createHash('sha256').update(new X509Certificate(services.certificates.billing.cert).raw).digest('base64url');
     expect(claimsOf(token)).toMatchObject({ iss: services.issuer, aud: ORDERS_RESOURCE, client_id: 'billing', sub: 'billing', scope: 'orders:read', cnf: { 'x5t#S256': thumbprint } });
-    expect(services.rampartEvents.find((event) => event.type === 'token.issued' && event.attributes?.clientId === 'billing')?.attributes).toMatchObject({ grantType: 'client_credentials', binding: 'mtls' });
+    expect(services.rampartEvents.find((event) => event.type === 'oauth.token.issued' && event.attributes?.clientId === 'billing')?.attributes).toMatchObject({ grantType: 'client_credentials', binding: 'mtls' });
   });
 
   it('the DPoP variant: a token bound to billing\'s DPoP key is accepted with a fresh proof', () => {
     expect(outcome('billing reads order o-1002 with a DPoP-bound token')).toMatchObject({ status: 200, body: { id: 'o-1002', caller: 'billing-dpop', binding: 'dpop' } });
-    expect(services.rampartEvents.find((event) => event.type === 'token.issued' && event.attributes?.clientId === 'billing-dpop')?.attributes).toMatchObject({ binding: 'dpop' });
+    expect(services.rampartEvents.find((event) => event.type === 'oauth.token.issued' && event.attributes?.clientId === 'billing-dpop')?.attributes).toMatchObject({ binding: 'dpop' });
   });
 
   it('attack: billing\'s token replayed from another workload\'s certificate is refused (RFC 8705 binding)', () => {
@@ -79,7 +79,7 @@ describe('zero-trust services (in process)', () => {
 
   it('attack: another workload\'s certificate cannot obtain billing\'s tokens (tls_client_auth checks the subject)', () => {
     expect(outcome('analytics asks the token endpoint for a token as billing')).toMatchObject({ error: 'invalid_client' });
-    expect(services.rampartEvents.findLast((event) => event.type === 'auth.login.failed')?.attributes).toMatchObject({ principal: 'oauth_client', clientId: 'billing' });
+    expect(services.rampartEvents.findLast((event) => event.type === 'oauth.client.authentication_failed')?.attributes).toMatchObject({ clientId: 'billing' });
   });
 
   it('every attack was refused, and no refused call returned an order', () => {

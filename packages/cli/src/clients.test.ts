@@ -157,10 +157,13 @@ describe.each(BACKENDS)('rampart clients on $name', ({ backend, skip }) => {
       const url = await start();
       const server = servers[0];
       await server?.events.flush();
-      const created = events.filter((e) => e.type === 'account.created' && e.attributes?.principal === 'oauth_client');
-      expect(created.map((e) => e.subject).sort()).toEqual([billingId, 'introspector'].sort());
-      expect(created.find((e) => e.subject === billingId)?.attributes).toMatchObject({ how: 'cli', by: 'cli', scopes: 'orders:read orders:write', dpopBoundAccessTokens: true });
-      expect(events.some((e) => e.type === 'account.profile_updated' && e.subject === billingId && e.attributes?.changed === 'dpopBoundAccessTokens' && e.attributes.how === 'cli')).toBe(true);
+      // OAuth client administration has its own types; the command knows no account that acted (no subject, by: cli).
+      const created = events.filter((e) => e.type === 'oauth.client.created');
+      expect(created.map((e) => e.attributes?.clientId).sort()).toEqual([billingId, 'introspector'].sort());
+      expect(created.every((e) => e.subject === undefined)).toBe(true);
+      expect(created.find((e) => e.attributes?.clientId === billingId)?.attributes).toMatchObject({ how: 'cli', by: 'cli', scopes: 'orders:read orders:write', dpopBoundAccessTokens: true });
+      expect(events.some((e) => e.type === 'oauth.client.updated' && e.attributes?.clientId === billingId && e.attributes.changed === 'dpopBoundAccessTokens' && e.attributes.how === 'cli')).toBe(true);
+      expect(events.some((e) => e.type.startsWith('account.') && e.attributes?.how === 'cli')).toBe(false);
       const issued = await token(url, billingId, billingSecret);
       expect(issued.status).toBe(200);
       expect(await active(url, introspector, String(issued.body.access_token))).toBe(true);
@@ -198,9 +201,9 @@ describe.each(BACKENDS)('rampart clients on $name', ({ backend, skip }) => {
       await server?.close();
       await start();
       await servers[1]?.events.flush();
-      const cli = events.filter((e) => e.attributes?.how === 'cli' && e.subject === billingId).map((e) => e.type);
-      expect(cli).toEqual(['account.created', 'account.profile_updated', 'account.password_changed', 'account.password_changed', 'account.disabled']);
-      expect(events.find((e) => e.type === 'account.password_changed' && e.attributes?.revokeIssued === true)?.attributes).toMatchObject({ principal: 'oauth_client', credential: 'client_secret' });
+      const cli = events.filter((e) => e.attributes?.how === 'cli' && e.attributes.clientId === billingId).map((e) => e.type);
+      expect(cli).toEqual(['oauth.client.created', 'oauth.client.updated', 'oauth.client.secret_rotated', 'oauth.client.secret_rotated', 'oauth.client.deleted']);
+      expect(events.find((e) => e.type === 'oauth.client.secret_rotated' && e.attributes?.revokeIssued === true)?.attributes).toMatchObject({ by: 'cli', revokedArtifacts: leakedDocument.revokedArtifacts });
       const everything = JSON.stringify(events);
       for (const secret of [billingSecret, newSecret, leakedDocument.clientSecret, introspector.secret]) expect(everything).not.toContain(secret);
     } finally {

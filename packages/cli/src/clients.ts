@@ -16,6 +16,7 @@ import {
   recordCliEvent,
   serverKeyRing,
   SigningKeyStore,
+  type CliEvent,
   type ClientAuthMethod,
   type ClientGrantType,
   type OAuthClient,
@@ -220,9 +221,12 @@ async function openStore(io: ClientsIo, settings: ServerConfig, database: Server
   });
 }
 
-/** A change for the trail, reported by the next server start (`how: "cli"`). */
-async function audit(database: ServerDatabase, type: 'account.created' | 'account.profile_updated' | 'account.password_changed' | 'account.disabled', subject: string, attributes: Readonly<Record<string, string | number | boolean>>): Promise<void> {
-  await recordCliEvent(database, { type, subject, attributes: { ...attributes, by: 'cli' } }, Date.now());
+/**
+ * A change for the trail, reported by the next server start (`how: "cli"`). No subject: the command knows no account
+ * that acted (`by: "cli"`); the client is `clientId`.
+ */
+async function audit(database: ServerDatabase, type: CliEvent['type'], attributes: Readonly<Record<string, string | number | boolean>>): Promise<void> {
+  await recordCliEvent(database, { type, attributes: { ...attributes, by: 'cli' } }, Date.now());
 }
 
 function refused(io: ClientsIo, error: unknown): number {
@@ -296,7 +300,7 @@ export async function clients(argv: readonly string[], io: ClientsIo, loadSettin
       switch (act) {
         case 'create': {
           const { client, clientSecret } = await store.create(createInput(values, io.cwd));
-          await audit(database, 'account.created', client.clientId, { ...oauthClientEventFacts(client), hasSecret: client.hasSecret });
+          await audit(database, 'oauth.client.created', oauthClientEventFacts(client));
           print({ client: oauthClientView(client), ...(clientSecret === undefined ? {} : { clientSecret }) }, () => [`rampart: client ${client.clientId} created`, ...describe(oauthClientView(client))]);
           // Out of stdout (often shipped as a log), once; in --json the document is what the operator asked for.
           if (!json && clientSecret !== undefined) io.err(`rampart: client secret (shown once, store it now): ${clientSecret}`);
@@ -322,7 +326,7 @@ export async function clients(argv: readonly string[], io: ClientsIo, loadSettin
           const patch: OAuthClientUpdate = settingsOf(values, io.cwd);
           if (Object.keys(patch).length === 0) return usage('update needs at least one setting to change');
           const client: OAuthClient = await store.update(clientId ?? '', patch, values['if-version'] === undefined ? {} : { ifVersion: values['if-version'] });
-          await audit(database, 'account.profile_updated', client.clientId, { principal: 'oauth_client', changed: Object.keys(patch).sort().join(' '), ...oauthClientEventFacts(client) });
+          await audit(database, 'oauth.client.updated', { changed: Object.keys(patch).sort().join(' '), ...oauthClientEventFacts(client) });
           print(oauthClientView(client), () => [`rampart: client ${client.clientId} updated`, ...describe(oauthClientView(client))]);
           return 0;
         }
@@ -330,7 +334,7 @@ export async function clients(argv: readonly string[], io: ClientsIo, loadSettin
           const rotated = await store.rotateSecret(clientId ?? '', values['if-version'] === undefined ? {} : { ifVersion: values['if-version'] });
           const revokeIssued = values['revoke-tokens'] === true;
           const revokedArtifacts = revokeIssued ? await store.revokeIssued(rotated.client.clientId) : 0;
-          await audit(database, 'account.password_changed', rotated.client.clientId, { principal: 'oauth_client', credential: 'client_secret', revokeIssued, revokedArtifacts, version: rotated.client.version });
+          await audit(database, 'oauth.client.secret_rotated', { clientId: rotated.client.clientId, revokeIssued, revokedArtifacts, version: rotated.client.version });
           print({ client: oauthClientView(rotated.client), clientSecret: rotated.clientSecret, revokedArtifacts }, () => [
             `rampart: client ${rotated.client.clientId}: secret rotated; the previous one no longer works`,
             ...(revokeIssued ? [`rampart: revoked ${String(revokedArtifacts)} codes, tokens and grants issued to it`] : []),
@@ -341,7 +345,7 @@ export async function clients(argv: readonly string[], io: ClientsIo, loadSettin
         case 'delete': {
           const client = await store.get(clientId ?? '');
           if (client === undefined || !(await store.delete(client.clientId))) return refused(io, new OAuthClientError('OAUTH_CLIENT_UNKNOWN', `no client "${clientId ?? ''}"`));
-          await audit(database, 'account.disabled', client.clientId, { principal: 'oauth_client', deleted: true, clientType: client.type, authMethod: client.tokenEndpointAuthMethod });
+          await audit(database, 'oauth.client.deleted', { clientId: client.clientId, clientType: client.type, authMethod: client.tokenEndpointAuthMethod });
           print({ clientId: client.clientId, deleted: true }, () => [`rampart: client ${client.clientId} deleted, with every code, token and grant issued to it`]);
           return 0;
         }

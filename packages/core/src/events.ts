@@ -66,6 +66,44 @@ export type SecurityEventType =
   | 'authz.role.granted'
   /** A role binding was removed from an account. */
   | 'authz.role.revoked'
+  /**
+   * OAuth 2.1 / OpenID Connect authorization server. Ids, grant types, scopes and error codes only: never a token,
+   * code, client secret, assertion, DPoP proof or certificate.
+   *
+   * Tokens issued at the token endpoint: grant type, client, resource (audience), scopes, binding (`dpop`, `mtls`,
+   * `bearer`), grant id. The subject is the account, when a user authorized the grant.
+   */
+  | 'oauth.token.issued'
+  /** A token the client revoked itself (RFC 7009): which kind, its client and grant. */
+  | 'oauth.token.revoked'
+  /** An endpoint refused a request (`invalid_grant`, `invalid_token`, `access_denied`, …): the endpoint and error code. */
+  | 'oauth.request.refused'
+  /** A spent authorization code presented again (RFC 9700 §4.1.2 / RFC 6749 §4.1.2): its grant is revoked. */
+  | 'oauth.code.reused'
+  /** A rotated refresh token presented again (RFC 9700 §4.14.2): its grant is revoked. */
+  | 'oauth.refresh.reused'
+  /**
+   * A grant's tokens ended: `reason` `reuse`, `revocation` (the client revoked a refresh token), `logout` (the consent
+   * is kept), `consent_withdrawn`. A client's deletion or secret rotation ends its grants in bulk and says so once, in
+   * its own event.
+   */
+  | 'oauth.grant.revoked'
+  /** A client failed to authenticate at a back-channel endpoint: client id (when it exists), endpoint, method, address. */
+  | 'oauth.client.authentication_failed'
+  /** An account let a client have scopes (the consent page, or a first-party client): client, grant, scopes. */
+  | 'oauth.consent.granted'
+  /** An account refused a client's request on the consent page. */
+  | 'oauth.consent.denied'
+  /** An account withdrew its consent to a client ("Connected apps"): every grant and token of that client for it ended. */
+  | 'oauth.consent.revoked'
+  /** An OAuth client was registered: who registered it and its settings (redirect URIs, grants, scopes, keys by count). */
+  | 'oauth.client.created'
+  /** An OAuth client's settings changed: which fields, and their new values. */
+  | 'oauth.client.updated'
+  /** An OAuth client's secret was replaced (never the secret), and how many issued artifacts were revoked with it. */
+  | 'oauth.client.secret_rotated'
+  /** An OAuth client was deleted with every code, token and grant issued to it. */
+  | 'oauth.client.deleted'
   | 'detect.alert'
   | 'config.loosened'
   /** Entries past their retention had their content removed; the entry carries the count and a digest of them. */

@@ -66,6 +66,20 @@ const ALL_TYPES: Record<SecurityEventType, true> = {
   'authz.policy.activated': true,
   'authz.role.granted': true,
   'authz.role.revoked': true,
+  'oauth.token.issued': true,
+  'oauth.token.revoked': true,
+  'oauth.request.refused': true,
+  'oauth.code.reused': true,
+  'oauth.refresh.reused': true,
+  'oauth.grant.revoked': true,
+  'oauth.client.authentication_failed': true,
+  'oauth.consent.granted': true,
+  'oauth.consent.denied': true,
+  'oauth.consent.revoked': true,
+  'oauth.client.created': true,
+  'oauth.client.updated': true,
+  'oauth.client.secret_rotated': true,
+  'oauth.client.deleted': true,
   'detect.alert': true,
   'config.loosened': true,
   'audit.pruned': true,
@@ -206,6 +220,49 @@ describe('toOcsf', () => {
     });
   });
 
+  it('maps a failed OAuth client authentication to Authentication (3002) Logon, Failure, with the address as the source', async () => {
+    const entry = await record({ type: 'oauth.client.authentication_failed', attributes: { clientId: 'billing', endpoint: 'token', method: 'client_secret_basic', reason: 'wrong_secret', clientIp: '203.0.113.9' } });
+    expect(toOcsf(entry)).toStrictEqual({
+      class_uid: 3002,
+      class_name: 'Authentication',
+      category_uid: 3,
+      activity_id: 1,
+      activity_name: 'Logon',
+      type_uid: 300201,
+      time: EVENT_AT.getTime(),
+      severity_id: 2,
+      status_id: 2,
+      message: 'oauth.client.authentication_failed',
+      src_endpoint: { ip: '203.0.113.9' },
+      metadata: metadata(entry),
+      unmapped: { clientId: 'billing', endpoint: 'token', method: 'client_secret_basic', reason: 'wrong_secret' },
+    });
+  });
+
+  it('maps OAuth artifact reuse to a High failure of the Service Ticket activity it replays', async () => {
+    const code = toOcsf(await record({ type: 'oauth.code.reused', attributes: { clientId: 'app', grantId: 'g-1' } }));
+    const refresh = toOcsf(await record({ type: 'oauth.refresh.reused', subject: 'acct_1', attributes: { clientId: 'app', grantId: 'g-2' } }));
+    expect([code.class_uid, code.activity_name, code.status_id, code.severity_id]).toEqual([3002, 'Service Ticket Request', 2, 4]);
+    expect([refresh.class_uid, refresh.activity_name, refresh.status_id, refresh.severity_id, refresh.actor]).toEqual([3002, 'Service Ticket Renew', 2, 4, { user: { uid: 'acct_1' } }]);
+  });
+
+  it('maps OAuth consent to Account Change Attach / Detach Policy, and client administration to Account Change with the administrator as actor', async () => {
+    const granted = toOcsf(await record({ type: 'oauth.consent.granted', subject: 'acct_1', attributes: { clientId: 'app', grantId: 'g-1', scope: 'openid email' } }));
+    const revoked = toOcsf(await record({ type: 'oauth.consent.revoked', subject: 'acct_1', attributes: { clientId: 'app', grants: 2 } }));
+    expect([granted.class_uid, granted.activity_id, granted.activity_name, granted.status_id]).toEqual([3001, 7, 'Attach Policy', 1]);
+    expect([revoked.class_uid, revoked.activity_id, revoked.activity_name, revoked.status_id]).toEqual([3001, 8, 'Detach Policy', 1]);
+    const admin = 'admin_1';
+    const changes = await Promise.all(
+      (['oauth.client.created', 'oauth.client.updated', 'oauth.client.secret_rotated', 'oauth.client.deleted'] as const).map(async (type) => toOcsf(await record({ type, subject: admin, attributes: { clientId: 'app', by: admin } }))),
+    );
+    expect(changes.map((e) => [e.class_uid, e.activity_name, e.severity_id, e.actor?.user.uid])).toEqual([
+      [3001, 'Create', 3, admin],
+      [3001, 'Other', 3, admin],
+      [3001, 'Password Change', 3, admin],
+      [3001, 'Delete', 3, admin],
+    ]);
+  });
+
   it('takes class and status from the type only: attributes cannot override them', async () => {
     const entry = await record({ type: 'authz.denied', attributes: { class_uid: 3002, status_id: 1, clientIp: 7 } });
     const ocsf = toOcsf(entry);
@@ -220,8 +277,26 @@ describe('toOcsf', () => {
       expect(ocsf.type_uid).toBe(ocsf.class_uid * 100 + ocsf.activity_id);
       classes.set(ocsf.class_uid, [...(classes.get(ocsf.class_uid) ?? []), type]);
     }
-    expect(classes.get(3002)?.filter((t) => !/^(auth\.login|mfa|session|token\.refresh|token\.issued|token\.access\.refused|token\.apikey\.refused)/.test(t))).toEqual([]);
-    expect(classes.get(3001)?.filter((t) => !t.startsWith('account.')).sort()).toEqual(['authz.role.granted', 'authz.role.revoked', 'mfa.backup_codes.regenerated', 'mfa.totp.enrolled', 'mfa.totp.removed', 'mfa.webauthn.registered', 'mfa.webauthn.removed', 'password.hasher_busy', 'password.rehashed', 'token.apikey.created', 'token.apikey.revoked']);
+    expect(classes.get(3002)?.filter((t) => !/^(auth\.login|mfa|session|token\.refresh|token\.issued|token\.access\.refused|token\.apikey\.refused)/.test(t)).sort()).toEqual([
+      'oauth.client.authentication_failed',
+      'oauth.code.reused',
+      'oauth.grant.revoked',
+      'oauth.refresh.reused',
+      'oauth.request.refused',
+      'oauth.token.issued',
+      'oauth.token.revoked',
+    ]);
+    expect(classes.get(3001)?.filter((t) => !t.startsWith('account.') && !t.startsWith('oauth.')).sort()).toEqual(['authz.role.granted', 'authz.role.revoked', 'mfa.backup_codes.regenerated', 'mfa.totp.enrolled', 'mfa.totp.removed', 'mfa.webauthn.registered', 'mfa.webauthn.removed', 'password.hasher_busy', 'password.rehashed', 'token.apikey.created', 'token.apikey.revoked']);
+    // OAuth consent (a standing permission, like a role) and client administration (a program's account).
+    expect(classes.get(3001)?.filter((t) => t.startsWith('oauth.')).sort()).toEqual([
+      'oauth.client.created',
+      'oauth.client.deleted',
+      'oauth.client.secret_rotated',
+      'oauth.client.updated',
+      'oauth.consent.denied',
+      'oauth.consent.granted',
+      'oauth.consent.revoked',
+    ]);
     expect(classes.get(3001)?.filter((t) => t.startsWith('account.'))).toHaveLength(13);
     expect(classes.get(3003)?.sort()).toEqual(['authz.allowed', 'authz.denied', 'authz.failed']);
     expect(classes.get(6003)?.every((t) => /^(http|ratelimit)\./.test(t) || t === 'admin.accessed' || t === 'audit.accessed')).toBe(true);

@@ -83,6 +83,16 @@ function m(classUid: OcsfClassUid, activityId: number, activity: string, status:
  * 2 Retire, 3 Reload, 4 Refuse, 5 Loosen, 6 Alert, 7 Prune, 8 Drop, 9 Activate, 10 Verify. Severity: Informational for success, Low for a
  * refusal, Medium for an outage or a loosened control, High for signs of an attack (token reuse, replay, counter
  * regression, lockout, alert).
+ *
+ * OAuth follows the same logic. What the token endpoint does is Authentication, as Rampart's own tokens are: a token
+ * issued is a Service Ticket Request (a refresh grant too — the type, not an attribute, decides), a reused code a
+ * failed Service Ticket Request and a reused refresh token a failed Service Ticket Renew (High), a revoked token or
+ * grant a Logoff, a failed client authentication a failed Logon (the client is the principal logging on), any other
+ * refusal Other. A grant's end is Informational: the reuse that causes one is its own High event. Consent is a
+ * standing permission an account gives a client, remembered across sessions and withdrawn like a role binding: Account
+ * Change Attach Policy (a refusal fails it, Informational: it is the user's choice) and Detach Policy, as
+ * `authz.role.*`. A client is an account of a program: its registration, change, secret rotation and deletion are
+ * Account Change Create, Other, Password Change and Delete, Medium like an administrator's account changes.
  */
 function mapping(type: SecurityEventType): Mapping {
   switch (type) {
@@ -123,6 +133,34 @@ function mapping(type: SecurityEventType): Mapping {
       return m(3002, 5, 'Service Ticket Renew', FAIL, 4);
     case 'token.refresh.family_revoked':
       return m(3002, 2, 'Logoff', OK, 3);
+    case 'oauth.token.issued':
+      return m(3002, 4, 'Service Ticket Request', OK, 1);
+    case 'oauth.token.revoked':
+      return m(3002, 2, 'Logoff', OK, 1);
+    case 'oauth.request.refused':
+      return m(3002, 99, 'Other', FAIL, 2);
+    case 'oauth.code.reused':
+      return m(3002, 4, 'Service Ticket Request', FAIL, 4);
+    case 'oauth.refresh.reused':
+      return m(3002, 5, 'Service Ticket Renew', FAIL, 4);
+    case 'oauth.grant.revoked':
+      return m(3002, 2, 'Logoff', OK, 1);
+    case 'oauth.client.authentication_failed':
+      return m(3002, 1, 'Logon', FAIL, 2);
+    case 'oauth.consent.granted':
+      return m(3001, 7, 'Attach Policy', OK, 1);
+    case 'oauth.consent.denied':
+      return m(3001, 7, 'Attach Policy', FAIL, 1);
+    case 'oauth.consent.revoked':
+      return m(3001, 8, 'Detach Policy', OK, 1);
+    case 'oauth.client.created':
+      return m(3001, 1, 'Create', OK, 3);
+    case 'oauth.client.updated':
+      return m(3001, 99, 'Other', OK, 3);
+    case 'oauth.client.secret_rotated':
+      return m(3001, 3, 'Password Change', OK, 3);
+    case 'oauth.client.deleted':
+      return m(3001, 6, 'Delete', OK, 3);
     case 'password.rehashed':
       return m(3001, 3, 'Password Change', OK, 1);
     case 'account.registered':

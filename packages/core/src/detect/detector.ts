@@ -3,8 +3,8 @@ import { ConfigurationError } from '../errors.js';
 import type { SecurityEvent, SecurityEventType } from '../events.js';
 import type { Awaitable, FirstSeenStore, WindowCounter } from './store.js';
 
-/** What an alert's key names. */
-export type AlertKeyKind = 'account' | 'source' | 'principal' | 'family';
+/** What an alert's key names: an OAuth `grant` is a family of tokens too; a `client` is an OAuth client id. */
+export type AlertKeyKind = 'account' | 'source' | 'principal' | 'family' | 'grant' | 'client';
 
 export type AlertSeverity = 'low' | 'medium' | 'high';
 

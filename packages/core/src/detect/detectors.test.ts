@@ -53,6 +53,45 @@ describe('attack: brute force on one account', () => {
   });
 });
 
+describe('attack: guessing an OAuth client\'s secret', () => {
+  it('raises one alert when one client fails to authenticate 10 times in 15 minutes, from however many addresses', async () => {
+    const h = harness();
+    for (let i = 1; i <= 30; i += 1) {
+      await h.emit('oauth.client.authentication_failed', undefined, { clientId: 'billing', endpoint: 'token', method: 'client_secret_basic', clientIp: `198.51.100.${String(i)}` }, 10 * SECOND);
+    }
+    expect(h.alerts).toHaveLength(1);
+    // A client is no account: the alert has no subject, and its key says it is a client.
+    expect(h.alerts[0]?.subject).toBeUndefined();
+    expect(h.raised()).toEqual([
+      {
+        detector: 'brute_force',
+        key: 'billing',
+        keyKind: 'client',
+        severity: 'medium',
+        count: 10,
+        threshold: 10,
+        windowSeconds: 900,
+        firstAt: iso(10 * SECOND),
+        lastAt: iso(100 * SECOND),
+        distinctSources: 10,
+      },
+    ]);
+  });
+
+  it('counts clients apart from accounts of the same name, and ignores failures naming no client', async () => {
+    const h = harness();
+    for (let i = 0; i < 5; i += 1) {
+      await h.emit('auth.login.failed', 'shared-name', { clientIp: '198.51.100.1' });
+      await h.emit('oauth.client.authentication_failed', undefined, { clientId: 'shared-name', clientIp: '198.51.100.1' });
+      await h.emit('oauth.client.authentication_failed', undefined, { endpoint: 'token', clientIp: '198.51.100.1' });
+    }
+    expect(h.raised()).toEqual([]);
+    // Neither is confused with the other at the threshold either: each alerts on its own tenth failure.
+    for (let i = 0; i < 5; i += 1) await h.emit('oauth.client.authentication_failed', undefined, { clientId: 'shared-name', clientIp: '198.51.100.1' });
+    expect(h.raised().map((a) => [a.keyKind, a.key, a.count])).toEqual([['client', 'shared-name', 10]]);
+  });
+});
+
 describe('attack: credential stuffing', () => {
   it('raises one alert when one address fails on 20 distinct accounts, once each', async () => {
     const h = harness();
@@ -168,6 +207,54 @@ describe('attack: refresh-token reuse', () => {
         firstAt: iso(3 * SECOND),
         lastAt: iso(3 * SECOND),
       },
+    ]);
+  });
+});
+
+describe('attack: OAuth code and refresh-token reuse', () => {
+  it('alerts at once on a reused code or refresh token, once per grant, with the client', async () => {
+    const h = harness();
+    await h.emit('oauth.code.reused', undefined, { clientId: 'app', grantId: 'grant-1', clientIp: '203.0.113.5' });
+    await h.emit('oauth.refresh.reused', 'user-7', { clientId: 'app', grantId: 'grant-2' });
+    await h.emit('oauth.refresh.reused', 'user-7', { clientId: 'app', grantId: 'grant-2' });
+    expect(h.alerts.map((a) => a.subject)).toEqual([undefined, 'user-7']);
+    expect(h.raised()).toEqual([
+      {
+        detector: 'refresh_token_reuse',
+        key: 'grant-1',
+        keyKind: 'grant',
+        severity: 'high',
+        count: 1,
+        threshold: 1,
+        windowSeconds: 600,
+        firstAt: iso(SECOND),
+        lastAt: iso(SECOND),
+        eventType: 'oauth.code.reused',
+        clientId: 'app',
+      },
+      {
+        detector: 'refresh_token_reuse',
+        key: 'grant-2',
+        keyKind: 'grant',
+        severity: 'high',
+        count: 1,
+        threshold: 1,
+        windowSeconds: 600,
+        firstAt: iso(2 * SECOND),
+        lastAt: iso(2 * SECOND),
+        eventType: 'oauth.refresh.reused',
+        clientId: 'app',
+      },
+    ]);
+  });
+
+  it('keeps an OAuth grant and a refresh family of the same id apart: neither silences the other', async () => {
+    const h = harness();
+    await h.emit('token.refresh.reuse_detected', 'user-1', { familyId: 'same-id' });
+    await h.emit('oauth.refresh.reused', 'user-1', { grantId: 'same-id', clientId: 'app' });
+    expect(h.raised().map((a) => [a.keyKind, a.key])).toEqual([
+      ['family', 'same-id'],
+      ['grant', 'same-id'],
     ]);
   });
 });
@@ -290,6 +377,13 @@ describe('attack: administrative actions off hours', () => {
         localDay: 6,
       },
     ]);
+  });
+
+  it('watches OAuth client administration by default: a client registered at night alerts on its administrator', async () => {
+    const h = harness({}, SATURDAY_3);
+    await h.emit('oauth.client.created', 'admin-3', { clientId: 'exfil', by: 'admin-3' });
+    await h.emit('oauth.client.secret_rotated', 'admin-3', { clientId: 'exfil', by: 'admin-3' });
+    expect(h.raised().map((a) => [a.key, a.keyKind, a.eventType])).toEqual([['admin-3', 'principal', 'oauth.client.created']]);
   });
 
   it('applies the time zone offset and admin action names', async () => {

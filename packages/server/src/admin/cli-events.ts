@@ -1,21 +1,34 @@
 import { randomUUID } from 'node:crypto';
 import type { EventAttributes } from '../http/events.js';
 import { affected, type StoreDatabase } from '../stores/sql.js';
-import type { AdminEventType, AdminEvents } from './events.js';
+import type { AdminEvents, OAuthClientEventType } from './events.js';
 
 /** Prefix of the `rampart_meta` rows that carry a CLI change to the next server start, which puts it in the trail. */
 export const CLI_EVENT_PREFIX = 'admin.cli-event:';
 
 /** The events a CLI command may leave for the trail: OAuth client administration (`rampart clients …`). */
-const CLI_EVENT_TYPES: ReadonlySet<AdminEventType> = new Set<AdminEventType>(['account.created', 'account.profile_updated', 'account.password_changed', 'account.disabled']);
+const CLI_EVENT_TYPES: ReadonlySet<string> = new Set<OAuthClientEventType>(['oauth.client.created', 'oauth.client.updated', 'oauth.client.secret_rotated', 'oauth.client.deleted']);
+
+/**
+ * Rows an earlier `rampart clients` wrote before OAuth clients had event types of their own (account types with
+ * `principal: "oauth_client"` and the client as subject): still reported after an upgrade, as the new types — a change
+ * made offline must not vanish from the trail because the server in between was upgraded.
+ */
+const EARLIER_CLI_TYPES: Readonly<Record<string, OAuthClientEventType>> = {
+  'account.created': 'oauth.client.created',
+  'account.profile_updated': 'oauth.client.updated',
+  'account.password_changed': 'oauth.client.secret_rotated',
+  'account.disabled': 'oauth.client.deleted',
+};
 
 /** Rows reported per start at most (a page of 100 at a time): a flood of rows cannot hold a start up for long. */
 const MAX_REPORTED = 10_000;
 
 /** A change made by a CLI command, to be reported by the next server start. */
 export interface CliEvent {
-  readonly type: AdminEventType;
-  readonly subject: string;
+  readonly type: OAuthClientEventType;
+  /** The account that acted, when known; `rampart clients` has none (`by: "cli"` says who). */
+  readonly subject?: string;
   /** Flat values only, never a secret (the same rule as every event). */
   readonly attributes: EventAttributes;
 }
@@ -39,11 +52,26 @@ function flat(value: unknown): EventAttributes {
   return attributes;
 }
 
+const EARLIER_ONLY: ReadonlySet<string> = new Set(['principal', 'credential', 'hasSecret', 'deleted']);
+
+/** A stored row as the event to emit: a type a CLI command writes (or wrote, see {@link EARLIER_CLI_TYPES}), else nothing. */
+function cliEventOf(parsed: { type?: unknown; subject?: unknown; attributes?: unknown }): CliEvent | undefined {
+  const attributes = flat(parsed.attributes);
+  const subject = typeof parsed.subject === 'string' ? parsed.subject : undefined;
+  if (typeof parsed.type !== 'string') return undefined;
+  if (CLI_EVENT_TYPES.has(parsed.type)) return { type: parsed.type as OAuthClientEventType, ...(subject === undefined ? {} : { subject }), attributes };
+  const earlier = EARLIER_CLI_TYPES[parsed.type];
+  if (earlier === undefined || attributes.principal !== 'oauth_client' || subject === undefined) return undefined;
+  // The client was the subject; `principal`, `credential`, `hasSecret` and `deleted` said what the type now says.
+  const rest = Object.fromEntries(Object.entries(attributes).filter(([name]) => !EARLIER_ONLY.has(name)));
+  return { type: earlier, attributes: { ...rest, clientId: subject } };
+}
+
 /**
  * Puts changes recorded by CLI commands since the last start into the trail: each row is deleted by one conditional
  * DELETE before its event is emitted, so of several instances starting together exactly one reports it. A row of a
  * type no CLI command writes is deleted and reported as nothing (the database's writers are trusted; this keeps a
- * stray row from posing as, say, an `authz.role.granted`).
+ * stray row from posing as, say, an `authz.role.granted`, or an `account.disabled` of a user).
  */
 export async function reportCliEvents(database: StoreDatabase, events: AdminEvents): Promise<number> {
   let reported = 0;
@@ -61,9 +89,9 @@ export async function reportCliEvents(database: StoreDatabase, events: AdminEven
       } catch {
         continue;
       }
-      const type = parsed.type as AdminEventType;
-      if (!CLI_EVENT_TYPES.has(type) || typeof parsed.subject !== 'string') continue;
-      events(type, parsed.subject, { ...flat(parsed.attributes), how: 'cli', ...(typeof parsed.at === 'string' ? { recordedAt: parsed.at } : {}) });
+      const event = cliEventOf(parsed);
+      if (event === undefined) continue;
+      events(event.type, event.subject, { ...event.attributes, how: 'cli', ...(typeof parsed.at === 'string' ? { recordedAt: parsed.at } : {}) });
       reported++;
     }
   }

@@ -81,7 +81,7 @@ async function refusal(request: FastifyRequest, reply: FastifyReply, error: unkn
 function changedFacts(patch: OAuthClientUpdate, client: OAuthClient): Record<string, string | number | boolean> {
   const facts = oauthClientEventFacts(client);
   const changed = Object.keys(patch).sort();
-  const named: Record<string, string | number | boolean> = { principal: 'oauth_client', changed: changed.join(' '), version: client.version };
+  const named: Record<string, string | number | boolean> = { clientId: client.clientId, changed: changed.join(' '), version: client.version };
   for (const field of changed) {
     if (field === 'jwks' || field === 'certificates') {
       named.publicKeys = facts.publicKeys ?? 0;
@@ -101,7 +101,7 @@ function changedFacts(patch: OAuthClientUpdate, client: OAuthClient): Record<str
  * (its secret in the answer, once), list and show clients (never a secret), change one (`If-Match` required), rotate
  * its secret (the old one stops at once; optionally every token issued with it is revoked), delete it (and every
  * code, token and grant issued to it). Every route needs the global `admin` role; every change a step-up within 10
- * minutes; every call is an event (`principal: "oauth_client"`), none carries a secret.
+ * minutes; every call is an event (`oauth.client.*` for changes, with the administrator as subject), none carries a secret.
  *
  * Protects against: broken function-level authorization (OWASP API5: `403 authz.admin_required`); a stolen
  * administrator session registering a client that receives users' codes (step-up); clients that weaken the profile —
@@ -133,7 +133,7 @@ export function registerClientRoutes(app: FastifyInstance, deps: ClientRouteDeps
         return refusal(request, reply, error, clients);
       }
       const { client, clientSecret } = issued;
-      events('account.created', client.clientId, { ...actor(request, admin.userId), ...oauthClientEventFacts(client), hasSecret: client.hasSecret });
+      events('oauth.client.created', admin.userId, { ...actor(request, admin.userId), ...oauthClientEventFacts(client) });
       void reply.header('etag', entityTag(client)).header('location', `${CLIENTS_PATH}/${encodeURIComponent(client.clientId)}`);
       return sendJson(reply, 201, { client: oauthClientView(client), ...(clientSecret === undefined ? {} : { clientSecret }) });
     },
@@ -194,7 +194,7 @@ export function registerClientRoutes(app: FastifyInstance, deps: ClientRouteDeps
       } catch (error) {
         return refusal(request, reply, error, clients, clientId);
       }
-      events('account.profile_updated', clientId, { ...actor(request, admin.userId), ...changedFacts(patch, client) });
+      events('oauth.client.updated', admin.userId, { ...actor(request, admin.userId), ...changedFacts(patch, client) });
       void reply.header('etag', entityTag(client));
       return sendJson(reply, 200, oauthClientView(client));
     },
@@ -227,10 +227,9 @@ export function registerClientRoutes(app: FastifyInstance, deps: ClientRouteDeps
         return refusal(request, reply, error, clients, clientId);
       }
       const revokedArtifacts = body.revokeIssued === true ? await clients.revokeIssued(clientId) : 0;
-      events('account.password_changed', clientId, {
+      events('oauth.client.secret_rotated', admin.userId, {
         ...actor(request, admin.userId),
-        principal: 'oauth_client',
-        credential: 'client_secret',
+        clientId,
         revokeIssued: body.revokeIssued === true,
         revokedArtifacts,
         version: rotated.client.version,
@@ -256,7 +255,7 @@ export function registerClientRoutes(app: FastifyInstance, deps: ClientRouteDeps
       const { clientId } = request.params as Static<typeof ClientParams>;
       const client = await clients.get(clientId);
       if (client === undefined || !(await clients.delete(clientId))) return sendProblem(request, reply, CLIENT_NOT_FOUND);
-      events('account.disabled', clientId, { ...actor(request, admin.userId), principal: 'oauth_client', deleted: true, clientType: client.type, authMethod: client.tokenEndpointAuthMethod });
+      events('oauth.client.deleted', admin.userId, { ...actor(request, admin.userId), clientId, clientType: client.type, authMethod: client.tokenEndpointAuthMethod });
       return reply.code(204).header('cache-control', 'no-store').send();
     },
   );

@@ -73,6 +73,17 @@ describe.each(SERVER_BACKENDS)('OAuth client administration on $name', ({ backen
     return (await postForm(t, '/oauth/token/introspection', { token }, { authorization: basic(introspector.clientId, introspector.secret) })).body.active;
   };
 
+  /** The audit trail as stored (after the hub committed everything and redaction ran): what an auditor reads. */
+  const storedTrail = async (): Promise<{ type: string; subject?: string; attributes?: Readonly<Record<string, unknown>> }[]> => {
+    await t.server.events.flush();
+    const trail = [];
+    for (let seq = 0; seq < t.server.audit.size; seq++) {
+      const entry = await t.server.audit.entry(seq);
+      if (entry !== undefined) trail.push(entry.event);
+    }
+    return trail;
+  };
+
   it.skipIf(skip)('attack: a signed-in non-administrator gets 403 authz.admin_required on every client route; anonymous 401; nothing changes', async () => {
     const { client } = await create(service());
     const before = await clientCount();
@@ -139,8 +150,15 @@ describe.each(SERVER_BACKENDS)('OAuth client administration on $name', ({ backen
     }
 
     await t.server.events.flush();
-    const created = t.events.find((e) => e.type === 'account.created' && e.subject === client.clientId);
-    expect(created?.attributes).toMatchObject({ principal: 'oauth_client', by: adminId, clientType: 'confidential', authMethod: 'client_secret_basic', grantTypes: 'client_credentials', scopes: 'orders:read', hasSecret: true });
+    // The administrator is the subject (the OCSF actor), the client is named by id.
+    const created = t.events.find((e) => e.type === 'oauth.client.created' && e.attributes?.clientId === client.clientId);
+    expect(created?.subject).toBe(adminId);
+    expect(created?.attributes).toMatchObject({ by: adminId, clientType: 'confidential', authMethod: 'client_secret_basic', grantTypes: 'client_credentials', scopes: 'orders:read', dpopBoundAccessTokens: true, version: client.version });
+    expect(created?.attributes).not.toHaveProperty('principal');
+    // What the trail stored (after its redaction) has the event, and no secret either.
+    const trail = await storedTrail();
+    expect(trail.some((e) => e.type === 'oauth.client.created' && e.subject === adminId && e.attributes?.clientId === client.clientId)).toBe(true);
+    expect(JSON.stringify(trail)).not.toContain(clientSecret);
     expect(t.events.some((e) => e.type === 'admin.accessed' && e.attributes?.what === 'oauth_client' && e.attributes.target === client.clientId)).toBe(true);
     // The log saw the requests (so the check below looks at something), and no secret.
     expect(logs.some((line) => line.includes('"route":"/v1/admin/oauth/clients"'))).toBe(true);
@@ -176,9 +194,15 @@ describe.each(SERVER_BACKENDS)('OAuth client administration on $name', ({ backen
     expect((await admin.request('GET', `${CLIENTS}/${client.clientId}`)).text).not.toContain(rotated.clientSecret);
 
     await t.server.events.flush();
-    const event = t.events.find((e) => e.type === 'account.password_changed' && e.subject === client.clientId);
-    expect(event?.attributes).toMatchObject({ principal: 'oauth_client', credential: 'client_secret', by: adminId, revokeIssued: false });
-    expect(JSON.stringify(t.events)).not.toContain(rotated.clientSecret);
+    const event = t.events.find((e) => e.type === 'oauth.client.secret_rotated' && e.attributes?.clientId === client.clientId);
+    expect(event?.subject).toBe(adminId);
+    expect(event?.attributes).toMatchObject({ by: adminId, revokeIssued: false, revokedArtifacts: 0, version: rotated.client.version });
+    // The old secret failing at the token endpoint is a failed client authentication, with the client named.
+    expect(t.events.filter((e) => e.type === 'oauth.client.authentication_failed' && e.attributes?.clientId === client.clientId).map((e) => e.attributes?.reason)).toEqual(['wrong_secret']);
+    for (const secret of [clientSecret ?? '', rotated.clientSecret, String(first.body.access_token), String(fresh.body.access_token)]) {
+      expect(JSON.stringify(t.events)).not.toContain(secret);
+      expect(JSON.stringify(await storedTrail())).not.toContain(secret);
+    }
     expect(logs.join('\n')).not.toContain(rotated.clientSecret);
   });
 
@@ -191,6 +215,8 @@ describe.each(SERVER_BACKENDS)('OAuth client administration on $name', ({ backen
     secrets.push((rotation.body as { clientSecret: string }).clientSecret);
     expect((rotation.body as { revokedArtifacts: number }).revokedArtifacts).toBeGreaterThanOrEqual(1);
     expect(await active(String(stolen.body.access_token))).toBe(false);
+    await t.server.events.flush();
+    expect(t.events.find((e) => e.type === 'oauth.client.secret_rotated' && e.attributes?.clientId === client.clientId)?.attributes).toMatchObject({ revokeIssued: true, revokedArtifacts: (rotation.body as { revokedArtifacts: number }).revokedArtifacts });
     // Mass assignment in the rotation body: refused, nothing rotated.
     const before = (await admin.request('GET', `${CLIENTS}/${client.clientId}`)).body as ClientView;
     const forged = await admin.request('POST', `${CLIENTS}/${client.clientId}/secret`, { json: { clientSecret: 'chosen-by-the-attacker' } });
@@ -213,7 +239,12 @@ describe.each(SERVER_BACKENDS)('OAuth client administration on $name', ({ backen
       expect([method, response.status, code(response)]).toEqual([method, 404, 'admin.oauth_client_not_found']);
     }
     await t.server.events.flush();
-    expect(t.events.find((e) => e.type === 'account.disabled' && e.subject === client.clientId)?.attributes).toMatchObject({ principal: 'oauth_client', deleted: true, by: adminId });
+    const deletion = t.events.filter((e) => e.type === 'oauth.client.deleted' && e.attributes?.clientId === client.clientId);
+    // Once: the later 404s are not deletions.
+    expect(deletion).toHaveLength(1);
+    expect(deletion[0]?.subject).toBe(adminId);
+    expect(deletion[0]?.attributes).toMatchObject({ by: adminId, clientType: 'confidential', authMethod: 'client_secret_basic' });
+    expect(t.events.some((e) => e.type === 'account.disabled' && e.subject === client.clientId)).toBe(false);
   });
 
   it.skipIf(skip)('attack: what OAuth 2.1 forbids is refused with the rule named, the value not echoed, and nothing stored', async () => {
@@ -305,8 +336,11 @@ describe.each(SERVER_BACKENDS)('OAuth client administration on $name', ({ backen
     }
     expect((await admin.request('GET', path)).headers.get('etag')).toBe(current);
     await t.server.events.flush();
-    const changed = t.events.find((e) => e.type === 'account.profile_updated' && e.subject === client.clientId);
-    expect(changed?.attributes).toMatchObject({ principal: 'oauth_client', by: adminId, changed: 'redirectUris', redirectUris: change.redirectUris.join(' ') });
+    const changed = t.events.filter((e) => e.type === 'oauth.client.updated' && e.attributes?.clientId === client.clientId);
+    expect(changed[0]?.subject).toBe(adminId);
+    expect(changed[0]?.attributes).toMatchObject({ by: adminId, changed: 'redirectUris', redirectUris: change.redirectUris.join(' ') });
+    // Refused changes are not changes: one event per change stored (the first, and the race's winner).
+    expect(changed).toHaveLength(2);
   });
 
   it.skipIf(skip)('mTLS clients: tls_client_auth by subject DN; self_signed_tls_client_auth by certificate or JWK with x5c (thumbprint shown); a JWK lying about its certificate is refused', async () => {

@@ -52,7 +52,7 @@ describe.each(SERVER_BACKENDS)('attacks on the authorization server on $name', (
     for (const [name, value] of Object.entries({ client_id: app.clientId, response_type: 'code', scope: 'openid', redirect_uri: RP_CALLBACK, ...parameters })) url.searchParams.set(name, value);
     return url.toString();
   };
-  const issuedCount = () => t.events.filter((event) => event.type === 'token.issued' && event.attributes?.protocol === 'oauth').length;
+  const issuedCount = () => t.events.filter((event) => event.type === 'oauth.token.issued').length;
 
   it.skipIf(skip)('PKCE missing: refused at the authorization endpoint (every client, confidential ones too)', async () => {
     const ended = await navigate(t, ada.browser, authorizeUrl({ state: 'a' }));
@@ -164,8 +164,8 @@ describe.each(SERVER_BACKENDS)('attacks on the authorization server on $name', (
 
   it.skipIf(skip)('a confidential client with the wrong secret (or none, or another client\'s): invalid_client, reported, nothing issued', async () => {
     const before = issuedCount();
-    const failures = () => t.events.filter((event) => event.type === 'auth.login.failed' && event.attributes?.principal === 'oauth_client').length;
-    const failed = failures();
+    const failures = () => t.events.filter((event) => event.type === 'oauth.client.authentication_failed');
+    const failed = failures().length;
     for (const authorization of [basic(service.clientId, 'not-the-secret'), basic(service.clientId, app.clientSecret ?? ''), basic('nobody', 'x')]) {
       const answer = await postForm(t, '/oauth/token', { grant_type: 'client_credentials', resource: ORDERS_API }, { authorization });
       expect(answer.status).toBe(401);
@@ -175,10 +175,20 @@ describe.each(SERVER_BACKENDS)('attacks on the authorization server on $name', (
     const noSecret = await postForm(t, '/oauth/token', { grant_type: 'client_credentials', client_id: service.clientId });
     expect(noSecret.body.error).toBe('invalid_client');
     expect(issuedCount()).toBe(before);
-    expect(failures()).toBe(failed + 4);
-    const event = t.events.findLast((e) => e.type === 'auth.login.failed');
-    expect(JSON.stringify(event)).not.toContain('not-the-secret');
-    expect(JSON.stringify(event)).not.toContain(app.clientSecret);
+    const reported = failures().slice(failed);
+    expect(reported).toHaveLength(4);
+    // Each names the client when it exists (never the id an unknown one claimed), the endpoint, the method and why.
+    expect(reported.map((event) => [event.subject, event.attributes?.clientId, event.attributes?.endpoint, event.attributes?.method, event.attributes?.reason])).toEqual([
+      [undefined, service.clientId, 'token', 'client_secret_basic', 'wrong_secret'],
+      [undefined, service.clientId, 'token', 'client_secret_basic', 'wrong_secret'],
+      [undefined, undefined, 'token', undefined, 'unknown_client'],
+      [undefined, service.clientId, 'token', 'client_secret_basic', 'wrong_method'],
+    ]);
+    expect(reported.every((event) => event.attributes?.clientIp === '127.0.0.1')).toBe(true);
+    // No secret tried, nor any client's real one, nor the Basic credentials that carried them.
+    const text = JSON.stringify(reported);
+    for (const secret of ['not-the-secret', app.clientSecret ?? '', service.clientSecret ?? '', basic(service.clientId, 'not-the-secret')]) expect(text).not.toContain(secret);
+    expect(t.events.some((event) => event.type === 'auth.login.failed' && event.attributes?.principal === 'oauth_client')).toBe(false);
   });
 
   it.skipIf(skip)('attack: a DPoP proof replayed is refused (its jti is remembered in the shared store)', async () => {
@@ -293,6 +303,16 @@ describe.each(SERVER_BACKENDS)('client authentication guessing on $name', ({ bac
       t.clock.advance(61_000);
       const later = await postForm(t, '/oauth/token', { grant_type: 'client_credentials' }, { authorization: basic(service.clientId, service.clientSecret ?? '') });
       expect(later.status).toBe(200);
+      // The detectors saw the guessing too: one brute-force alert on the client, in the trail.
+      await t.server.events.flush();
+      const trail = [];
+      for (let seq = 0; seq < t.server.audit.size; seq++) {
+        const entry = await t.server.audit.entry(seq);
+        if (entry !== undefined) trail.push(entry.event);
+      }
+      const alerts = trail.filter((event) => event.type === 'detect.alert' && event.attributes?.detector === 'brute_force');
+      expect(alerts.map((alert) => [alert.attributes?.keyKind, alert.attributes?.key, alert.attributes?.count])).toEqual([['client', service.clientId, 10]]);
+      expect(JSON.stringify(trail)).not.toContain('guess-');
     } finally {
       await t.close();
     }

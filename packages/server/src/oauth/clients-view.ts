@@ -64,7 +64,7 @@ export function oauthClientView(client: OAuthClient): OAuthClientView {
  */
 export function oauthClientEventFacts(client: OAuthClient): Readonly<Record<string, string | number | boolean>> {
   return {
-    principal: 'oauth_client',
+    clientId: client.clientId,
     clientType: client.type,
     applicationType: client.applicationType,
     authMethod: client.tokenEndpointAuthMethod,

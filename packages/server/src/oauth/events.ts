@@ -1,5 +1,5 @@
 import type { EventEmitter } from 'node:events';
-import type { Clock, SecurityEventSink } from '@rampart/core';
+import type { Clock, SecurityEventSink, SecurityEventType } from '@rampart/core';
 import { addressKey, gcra, type RateLimitStore, type RatePolicy } from '@rampart/core/ratelimit';
 import type { FastifyRequest } from 'fastify';
 import type Provider from 'oidc-provider';
@@ -10,29 +10,55 @@ import type { EarlyAnswer } from './mount.js';
 import { fastifyRequestOf } from './requests.js';
 
 /*
- * The provider's events, into the server's hub. Core's event vocabulary has no OAuth-specific types yet, so each
- * provider event is reported as the nearest existing one, with `protocol: 'oauth'` and the artifact named:
+ * The provider's events, into the server's hub, as core's `oauth.*` types (principle 7: every decision is a typed
+ * event for the audit trail, the SIEM's OCSF view and the detectors):
  *
- *   grant.success                                  → token.issued                 (grantType, clientId, grantId)
- *   a reused authorization code or refresh token   → token.refresh.reuse_detected (artifact, clientId, familyId = grant)
- *   grant.revoked                                  → token.refresh.family_revoked (familyId = grant, reason)
- *   a logout ending a grant's tokens               → token.refresh.family_revoked (familyId = grant, reason: logout)
- *   a token revoked at the revocation endpoint     → token.refresh.family_revoked (artifact, reason: revoked)
- *   invalid_client at any endpoint                 → auth.login.failed            (principal: client, clientId, clientIp)
+ *   grant.success                                  → oauth.token.issued    (grantType, clientId, resource, scope, binding, grantId)
+ *   a reused authorization code                    → oauth.code.reused     (clientId, grantId) — the refresh-reuse detector alerts
+ *   a reused refresh token                         → oauth.refresh.reused  (clientId, grantId; subject: the account)
+ *   grant.revoked (a reuse, a refresh token
+ *   revoked by its client)                         → oauth.grant.revoked   (grantId, reason: reuse | revocation)
+ *   a logout ending a grant's tokens               → oauth.grant.revoked   (grantId, reason: logout, consentKept)
+ *   a token revoked at the revocation endpoint     → oauth.token.revoked   (artifact, clientId, grantId)
+ *   invalid_client at any endpoint                 → oauth.client.authentication_failed (clientId, endpoint, method, reason, clientIp)
  *   any other refusal (token, PAR, introspection,
- *   revocation, userinfo, authorization)           → token.access.refused         (endpoint, error, clientId)
+ *   revocation, userinfo, authorization, logout)   → oauth.request.refused (endpoint, error, clientId)
  *
- * Events carry ids and error codes only: never a token, code, secret, assertion, DPoP proof or certificate.
+ * Introspection answers are not events: resource servers call it on every request, as they verify JWTs, and an
+ * inactive token is an answer, not a refusal; a refused introspection call is `oauth.request.refused`.
+ *
+ * Events carry ids, scopes and error codes only: never a token, code, secret, assertion, DPoP proof or certificate.
  */
 
-type OAuthEventType = 'token.issued' | 'token.access.refused' | 'token.refresh.reuse_detected' | 'token.refresh.family_revoked' | 'auth.login.failed';
+/** The `oauth.*` event types the provider's events become. */
+type ProviderEventType = Extract<
+  SecurityEventType,
+  'oauth.token.issued' | 'oauth.token.revoked' | 'oauth.request.refused' | 'oauth.code.reused' | 'oauth.refresh.reused' | 'oauth.grant.revoked' | 'oauth.client.authentication_failed'
+>;
 
 /** The provider's own words for a second use of a single-use artifact (`error_detail` of its `invalid_grant`). */
-const REUSE: Readonly<Record<string, 'authorization_code' | 'refresh_token'>> = {
-  'authorization code already consumed': 'authorization_code',
-  'refresh token already used': 'refresh_token',
-  'refresh token already consumed': 'refresh_token',
+const REUSE: Readonly<Record<string, 'oauth.code.reused' | 'oauth.refresh.reused'>> = {
+  'authorization code already consumed': 'oauth.code.reused',
+  'refresh token already used': 'oauth.refresh.reused',
+  'refresh token already consumed': 'oauth.refresh.reused',
 };
+
+/** The provider's words for a failed client authentication, as a reason an operator can sort by (never the input). */
+const CLIENT_AUTH_FAILURES: Readonly<Record<string, string>> = {
+  'client not found': 'unknown_client',
+  'invalid secret provided': 'wrong_secret',
+  'the provided authentication mechanism does not match the registered client authentication method': 'wrong_method',
+  'client assertion tokens must only be used once': 'assertion_replayed',
+};
+
+/** Why a client authentication failed, from the provider's detail and the client's registered method. */
+function clientAuthFailure(detail: string | undefined, method: string | undefined): string {
+  const known = detail === undefined ? undefined : CLIENT_AUTH_FAILURES[detail];
+  if (known !== undefined) return known;
+  if (method === 'private_key_jwt' || method === 'client_secret_jwt') return 'invalid_assertion';
+  if (method === 'tls_client_auth' || method === 'self_signed_tls_client_auth') return 'invalid_certificate';
+  return 'invalid_client';
+}
 
 /** The endpoint an error handler event belongs to. */
 const ERROR_EVENTS: readonly (readonly [string, string])[] = [
@@ -50,8 +76,32 @@ interface ProviderError {
   readonly error_detail?: unknown;
 }
 
-function text(value: unknown): string | undefined {
-  return typeof value === 'string' && value.length > 0 && value.length <= 256 ? value : undefined;
+/** What the events read of the provider's token models (the fields of its payloads; never the token value). */
+interface TokenFacts {
+  readonly jti?: string;
+  readonly accountId?: string;
+  readonly clientId?: string;
+  readonly grantId?: string;
+  readonly scope?: string;
+  readonly aud?: string;
+  readonly jkt?: string;
+  readonly 'x5t#S256'?: string;
+}
+
+type Entities = Readonly<Record<string, TokenFacts | undefined>>;
+
+const entitiesOf = (ctx: KoaContextWithOIDC): Entities => ctx.oidc.entities as Entities;
+
+function text(value: unknown, max = 256): string | undefined {
+  return typeof value === 'string' && value.length > 0 && value.length <= max ? value : undefined;
+}
+
+/** Scopes are space-separated lists the server knows (a client asks only its registered ones): longer than an id. */
+const scopeText = (value: unknown): string | undefined => text(value, 2048);
+
+/** Adds `name: value` when the value is defined: events carry no empty attributes. */
+function present(name: string, value: string | undefined): EventAttributes {
+  return value === undefined ? {} : { [name]: value };
 }
 
 function clientIdOf(ctx: KoaContextWithOIDC): string | undefined {
@@ -129,6 +179,34 @@ export interface ProviderEventDeps {
   readonly throttle: ClientAuthThrottle;
   /** For the provider's own failures (a bug or a store outage): logged with the error, never sent to clients. */
   readonly logError: (error: unknown, message: string) => void;
+  /** Grants revoked during a request, shared with {@link revocationReporter}: a reuse event names its grant. */
+  readonly revokedGrants: RevokedGrants;
+}
+
+/**
+ * The grant a request revoked, by request: a reuse revokes the grant first (`grant.revoked`, or the store's lost
+ * conditional consume), then fails (`grant.error`), and the reuse event names the grant it ended.
+ */
+export class RevokedGrants {
+  readonly #byRequest = new WeakMap<object, string>();
+
+  /** `grantId` was revoked while serving the request `ctx`. */
+  record(ctx: object, grantId: string): void {
+    this.#byRequest.set(ctx, grantId);
+  }
+
+  /** The grant the request `ctx` revoked, if any (kept no longer than the request: a weak map). */
+  of(ctx: object): string | undefined {
+    return this.#byRequest.get(ctx);
+  }
+}
+
+/** Where a grant revoked by the provider itself was revoked, as the event's reason. */
+function revocationReason(route: string | undefined): string {
+  if (route === 'token') return 'reuse';
+  if (route === 'revocation') return 'revocation';
+  if (route?.startsWith('end_session') === true) return 'logout';
+  return 'other';
 }
 
 /**
@@ -136,30 +214,35 @@ export interface ProviderEventDeps {
  * client authentications into the throttle. Emitting never throws into the provider.
  */
 export function reportProviderEvents(provider: Provider, deps: ProviderEventDeps): void {
-  const emit: EmitEvent<OAuthEventType> = eventEmitter<OAuthEventType>(deps.events, deps.clock);
-  // A reuse revokes the grant first (grant.revoked), then fails (grant.error): the grant id travels between the two.
-  const revokedIn = new WeakMap<object, string>();
-  const common = (ctx: KoaContextWithOIDC, extra: EventAttributes): EventAttributes => {
-    const clientId = clientIdOf(ctx);
-    const correlationId = requestOf(ctx)?.rampart?.correlationId;
-    return { protocol: 'oauth', ...(clientId === undefined ? {} : { clientId }), ...(correlationId === undefined ? {} : { correlationId }), ...extra };
-  };
+  const emit: EmitEvent<ProviderEventType> = eventEmitter<ProviderEventType>(deps.events, deps.clock);
+  const common = (ctx: KoaContextWithOIDC, extra: EventAttributes): EventAttributes => ({
+    ...present('clientId', clientIdOf(ctx)),
+    ...present('correlationId', requestOf(ctx)?.rampart?.correlationId),
+    ...extra,
+  });
 
   provider.on('grant.success', (ctx: KoaContextWithOIDC) => {
-    const grantType = text(ctx.oidc.params?.grant_type) ?? 'unknown';
-    const entities = ctx.oidc.entities as Readonly<Record<string, { readonly jti?: string; readonly accountId?: string; readonly jkt?: string; readonly 'x5t#S256'?: string } | undefined>>;
+    const entities = entitiesOf(ctx);
     const token = entities.AccessToken ?? entities.ClientCredentials;
-    const grantId = text(entities.Grant?.jti);
-    const accountId = text(entities.Account?.accountId);
-    const binding = token?.jkt !== undefined ? 'dpop' : token?.['x5t#S256'] !== undefined ? 'mtls' : 'bearer';
-    emit('token.issued', accountId, common(ctx, { grantType, binding, ...(grantId === undefined ? {} : { grantId }) }));
+    const binding = token?.jkt !== undefined ? 'dpop' : token?.['x5t#S256'] !== undefined ? 'mtls' : 'none';
+    emit(
+      'oauth.token.issued',
+      text(entities.Account?.accountId),
+      common(ctx, {
+        grantType: text(ctx.oidc.params?.grant_type) ?? 'unknown',
+        binding,
+        ...present('resource', text(token?.aud, 2048)),
+        ...present('scope', scopeText(token?.scope)),
+        ...present('grantId', text(entities.Grant?.jti)),
+      }),
+    );
   });
 
   provider.on('grant.revoked', (ctx: KoaContextWithOIDC, grantId: string) => {
-    revokedIn.set(ctx, grantId);
+    deps.revokedGrants.record(ctx, grantId);
     const route = text(ctx.oidc.route);
-    const reason = route === 'token' ? 'reuse' : route === 'revocation' ? 'revoked' : route?.startsWith('end_session') === true ? 'logout' : 'revoked';
-    emit('token.refresh.family_revoked', undefined, common(ctx, { familyId: grantId, reason }));
+    const reason = revocationReason(route);
+    emit('oauth.grant.revoked', undefined, common(ctx, { grantId, reason, ...(reason === 'other' ? present('route', route) : {}) }));
   });
 
   // The error events of every endpoint share one listener shape, which the provider's typings list one by one.
@@ -170,7 +253,9 @@ export function reportProviderEvents(provider: Provider, deps: ProviderEventDeps
       const request = requestOf(ctx);
       if (code === 'invalid_client') {
         const clientIp = request?.rampart?.clientIp;
-        emit('auth.login.failed', undefined, common(ctx, { principal: 'oauth_client', endpoint, reason: 'invalid_client', ...(clientIp === undefined ? {} : { clientIp }) }));
+        const method = text(ctx.oidc.client?.clientAuthMethod);
+        const reason = clientAuthFailure(text(error.error_detail, 1024), method);
+        emit('oauth.client.authentication_failed', undefined, common(ctx, { endpoint, reason, ...present('method', method), ...present('clientIp', clientIp) }));
         if (clientIp !== undefined) {
           deps.throttle.fail(clientIp).catch((failure: unknown) => {
             deps.logError(failure, 'oauth: counting a failed client authentication failed');
@@ -178,14 +263,15 @@ export function reportProviderEvents(provider: Provider, deps: ProviderEventDeps
         }
         return;
       }
-      const artifact = code === 'invalid_grant' ? REUSE[text(error.error_detail) ?? ''] : undefined;
-      if (artifact !== undefined) {
-        const familyId = revokedIn.get(ctx);
-        const accountId = text((ctx.oidc.entities as Readonly<Record<string, { readonly accountId?: string } | undefined>>).RefreshToken?.accountId);
-        emit('token.refresh.reuse_detected', accountId, common(ctx, { artifact, ...(familyId === undefined ? {} : { familyId }) }));
+      const reuse = code === 'invalid_grant' ? REUSE[text(error.error_detail) ?? ''] : undefined;
+      if (reuse !== undefined) {
+        // The reused artifact is not an entity of the request when the provider finds it spent before reading it.
+        const reused = reuse === 'oauth.refresh.reused' ? entitiesOf(ctx).RefreshToken : entitiesOf(ctx).AuthorizationCode;
+        const grantId = deps.revokedGrants.of(ctx) ?? text(reused?.grantId);
+        emit(reuse, text(reused?.accountId), common(ctx, { ...present('grantId', grantId), ...present('clientIp', request?.rampart?.clientIp) }));
         return;
       }
-      emit('token.access.refused', undefined, common(ctx, { endpoint, error: code }));
+      emit('oauth.request.refused', undefined, common(ctx, { endpoint, error: code }));
     });
   }
 
@@ -195,11 +281,12 @@ export function reportProviderEvents(provider: Provider, deps: ProviderEventDeps
 }
 
 /**
- * Reports a token revoked at the revocation endpoint (RFC 7009) — the provider emits no event of its own with the
- * request's context — and a reuse that lost the store's conditional consume (two requests at once).
+ * Reports what the provider emits no event of its own for, with the request's context: a token revoked at the
+ * revocation endpoint (RFC 7009), the tokens of a grant ended by a logout, and a reuse that lost the store's
+ * conditional consume (two requests at once: the store revoked the grant itself).
  */
-export function revocationReporter(deps: Pick<ProviderEventDeps, 'events' | 'clock'>) {
-  const emit: EmitEvent<OAuthEventType> = eventEmitter<OAuthEventType>(deps.events, deps.clock);
+export function revocationReporter(deps: Pick<ProviderEventDeps, 'events' | 'clock' | 'revokedGrants'>) {
+  const emit: EmitEvent<ProviderEventType> = eventEmitter<ProviderEventType>(deps.events, deps.clock);
   // The provider revokes a grant's tokens model by model (codes, access tokens, refresh tokens): one event per grant.
   const loggedOut = new WeakMap<object, Set<string>>();
   return {
@@ -211,24 +298,30 @@ export function revocationReporter(deps: Pick<ProviderEventDeps, 'events' | 'clo
       seen.add(grantId);
       const session = ctx.oidc.session as { readonly accountId?: string; readonly authorizations?: Readonly<Record<string, { readonly grantId?: string } | undefined>> } | undefined;
       const clientId = Object.entries(session?.authorizations ?? {}).find(([, authorization]) => authorization?.grantId === grantId)?.[0] ?? clientIdOf(ctx);
-      emit('token.refresh.family_revoked', text(session?.accountId), { protocol: 'oauth', reason: 'logout', familyId: grantId, ...(clientId === undefined ? {} : { clientId }) });
+      emit('oauth.grant.revoked', text(session?.accountId), { reason: 'logout', consentKept: true, grantId, ...present('clientId', clientId) });
     },
+    /** A token the client revoked at the revocation endpoint. */
     revoked(ctx: KoaContextWithOIDC): void {
-      const entities = ctx.oidc.entities as Readonly<Record<string, { readonly grantId?: string; readonly clientId?: string } | undefined>>;
-      const kind = entities.RefreshToken !== undefined ? 'refresh_token' : entities.AccessToken !== undefined ? 'access_token' : entities.ClientCredentials !== undefined ? 'client_credentials' : undefined;
-      if (kind === undefined) return;
+      const entities = entitiesOf(ctx);
+      const artifact = entities.RefreshToken !== undefined ? 'refresh_token' : entities.AccessToken !== undefined ? 'access_token' : entities.ClientCredentials !== undefined ? 'client_credentials' : undefined;
+      if (artifact === undefined) return;
       const token = entities.RefreshToken ?? entities.AccessToken ?? entities.ClientCredentials;
-      const grantId = text(token?.grantId);
-      const clientId = text(token?.clientId);
-      emit('token.refresh.family_revoked', undefined, { protocol: 'oauth', artifact: kind, reason: 'revoked', ...(grantId === undefined ? {} : { familyId: grantId }), ...(clientId === undefined ? {} : { clientId }) });
+      emit('oauth.token.revoked', text(token?.accountId), {
+        artifact,
+        ...present('grantId', text(token?.grantId)),
+        ...present('clientId', text(token?.clientId)),
+        ...present('correlationId', requestOf(ctx)?.rampart?.correlationId),
+      });
     },
-    raced(race: ConsumeRace): void {
-      emit('token.refresh.family_revoked', undefined, {
-        protocol: 'oauth',
+    /** Two requests spent one code or refresh token at once: the loser's store call revoked the grant. */
+    raced(race: ConsumeRace, ctx: KoaContextWithOIDC | undefined): void {
+      if (ctx !== undefined && race.grantId !== undefined) deps.revokedGrants.record(ctx, race.grantId);
+      emit('oauth.grant.revoked', undefined, {
         reason: 'reuse',
+        race: true,
         artifact: race.kind,
-        ...(race.grantId === undefined ? {} : { familyId: race.grantId }),
-        ...(race.clientId === undefined ? {} : { clientId: race.clientId }),
+        ...present('grantId', race.grantId),
+        ...present('clientId', race.clientId),
       });
     },
   };

@@ -73,7 +73,7 @@ function issuedAtMs(payload: Readonly<Record<string, unknown>>): number {
 export class AccountGrants {
   readonly #store: SqlModelStore;
   readonly #clients: OAuthClientStore;
-  readonly #emit: EmitEvent<'token.refresh.family_revoked'>;
+  readonly #emit: EmitEvent<'oauth.grant.revoked' | 'oauth.consent.revoked'>;
 
   constructor(deps: AccountGrantsDeps) {
     this.#store = deps.store;
@@ -150,13 +150,16 @@ export class AccountGrants {
     let ended = 0;
     for (;;) {
       const grants = await this.#store.grantsOf(accountId, { clientId });
-      if (grants.length === 0) return ended;
+      if (grants.length === 0) break;
       for (const grant of grants) {
         await this.#store.revokeByGrantId(grant.id);
         await this.#store.destroy('Grant', grant.id);
         ended += 1;
-        this.#emit('token.refresh.family_revoked', accountId, { protocol: 'oauth', reason: 'consent_withdrawn', familyId: grant.id, clientId });
+        // Each grant's end, so its earlier token events can be followed to it; the withdrawal itself once below.
+        this.#emit('oauth.grant.revoked', accountId, { reason: 'consent_withdrawn', grantId: grant.id, clientId });
       }
     }
+    if (ended > 0) this.#emit('oauth.consent.revoked', accountId, { clientId, grants: ended });
+    return ended;
   }
 }

@@ -14,7 +14,7 @@ import { providerModels } from './redis-models.js';
 import { clientCertificateSource } from './certificates.js';
 import { OAuthClientStore } from './clients.js';
 import { providerConfiguration, type ResourceServerSettings } from './configuration.js';
-import { ClientAuthThrottle, reportProviderEvents, revocationReporter } from './events.js';
+import { ClientAuthThrottle, reportProviderEvents, revocationReporter, RevokedGrants } from './events.js';
 import { AccountGrants } from './grants.js';
 import { defaultInteractionSteps, rampartInteractionPolicy, registerInteractionRoutes, sessionAccountReader, type InteractionControl, type InteractionSteps } from './interactions.js';
 import { providerKeysOf, type ProviderKeys } from './keys.js';
@@ -121,9 +121,11 @@ export async function createOAuthModule(ctx: ServerContext, deps: OAuthDeps): Pr
       app.log.error({ err: error }, 'oauth: signing keys reload failed; the provider keeps its last good keys');
     },
   });
-  const reporter = revocationReporter({ events: ctx.events, clock });
+  const revokedGrants = new RevokedGrants();
+  const reporter = revocationReporter({ events: ctx.events, clock, revokedGrants });
   const onConsumeRace = (race: ConsumeRace): void => {
-    reporter.raced(race);
+    // Called inside the losing request (the provider's async context): its reuse event then names the grant.
+    reporter.raced(race, Provider.ctx);
   };
   const models = new SqlModelStore(ctx.database, { onConsumeRace });
   // Sign-in sessions, interactions and codes in Redis when the server has one (shared by every instance, expired by
@@ -178,6 +180,7 @@ export async function createOAuthModule(ctx: ServerContext, deps: OAuthDeps): Pr
       events: ctx.events,
       clock,
       throttle,
+      revokedGrants,
       logError: (error, message) => {
         app.log.error({ err: error }, message);
       },

@@ -89,8 +89,12 @@ describe.each(SERVER_BACKENDS)('interactions: sign-in, consent, logout on $name'
     const tokens = await client.authorizationCodeGrant(partner, callback, { pkceCodeVerifier: request.verifier, expectedState: request.state, expectedNonce: request.nonce });
     expect(tokens.claims()).toMatchObject({ sub: ada.userId, aud: thirdParty.clientId, nonce: request.nonce, acr: 'urn:rampart:acr:complete', amr: ['pwd', 'otp', 'mfa'] });
     expect(await client.fetchUserInfo(partner, tokens.access_token, ada.userId)).toEqual({ sub: ada.userId, email: ada.email, email_verified: true });
-    expect(t.events.filter((event) => event.type === 'authz.allowed' && event.subject === ada.userId).at(-1)?.attributes).toMatchObject({ protocol: 'oauth', action: 'oauth.consent', clientId: thirdParty.clientId, scope: 'openid email' });
-    expect(await grantsOf(ada.userId, thirdParty.clientId)).toHaveLength(1);
+    const consent = t.events.filter((event) => event.type === 'oauth.consent.granted' && event.subject === ada.userId).at(-1);
+    expect(consent?.attributes).toMatchObject({ clientId: thirdParty.clientId, scope: 'openid email', via: 'consent_form' });
+    const grants = await grantsOf(ada.userId, thirdParty.clientId);
+    expect(grants).toHaveLength(1);
+    expect(consent?.attributes?.grantId).toBe(grants[0]?.id);
+    expect(JSON.stringify(t.events)).not.toContain(tokens.access_token);
   });
 
   it.skipIf(skip)('consent is remembered per client and scope: the same or fewer scopes go straight through, more scopes ask again for the new ones only, a new browser session too', async () => {
@@ -136,6 +140,12 @@ describe.each(SERVER_BACKENDS)('interactions: sign-in, consent, logout on $name'
     expect(callback.searchParams.has('code')).toBe(false);
     await expect(client.authorizationCodeGrant(partner, callback, { pkceCodeVerifier: request.verifier, expectedState: request.state })).rejects.toMatchObject({ error: 'access_denied' });
     expect((await grantsOf(cy.userId, thirdParty.clientId)).length).toBe(0);
+    // The account's refusal is an event of its own; the client saw the provider's refusal.
+    expect(t.events.filter((event) => event.type === 'oauth.consent.denied' && event.subject === cy.userId).map((event) => event.attributes)).toEqual([
+      expect.objectContaining({ clientId: thirdParty.clientId, error: 'access_denied', scope: 'openid email', via: 'consent_form' }),
+    ]);
+    expect(t.events.some((event) => event.type === 'oauth.consent.granted' && event.subject === cy.userId)).toBe(false);
+    expect(t.events.filter((event) => event.type === 'oauth.request.refused' && event.attributes?.clientId === thirdParty.clientId).at(-1)?.attributes).toMatchObject({ endpoint: 'authorization', error: 'access_denied' });
     // Asked again next time.
     await consentPageOf(t, cy.browser, (await authorizationRequest(partner, { scope: 'openid' })).url);
   });
@@ -266,6 +276,9 @@ describe.each(SERVER_BACKENDS)('interactions: sign-in, consent, logout on $name'
     const hal = await signedIn('hal');
     // A provider session first (a first-party client, no consent asked), then a silent request from a third party.
     expect((await navigate(t, hal.browser, (await authorizationRequest(rp)).url)).kind).toBe('left');
+    expect(t.events.filter((event) => event.type === 'oauth.consent.granted' && event.subject === hal.userId).map((event) => event.attributes)).toEqual([
+      expect.objectContaining({ clientId: firstParty.clientId, scope: 'openid', via: 'step' }),
+    ]);
     const thirdPartyAsk = await navigate(t, hal.browser, (await authorizationRequest(partner, { prompt: 'none' })).url);
     expect(thirdPartyAsk.kind === 'left' ? thirdPartyAsk.url.searchParams.get('error') : thirdPartyAsk.kind).toBe('consent_required');
   });
@@ -335,9 +348,10 @@ describe.each(SERVER_BACKENDS)('interactions: sign-in, consent, logout on $name'
     expect(confirmed.headers.get('location')).toBe(`${RP_LOGGED_OUT}?state=s`);
     expect((await max.browser.request('GET', '/v1/identity')).status).toBe(401);
     expect(await introspect(partner, tokens.access_token)).toBe(false);
-    const ended = t.events.filter((event) => event.type === 'token.refresh.family_revoked' && event.attributes?.reason === 'logout' && event.subject === max.userId);
+    const ended = t.events.filter((event) => event.type === 'oauth.grant.revoked' && event.attributes?.reason === 'logout' && event.subject === max.userId);
     expect(ended).toHaveLength(1);
-    expect(ended[0]?.attributes).toMatchObject({ protocol: 'oauth', clientId: thirdParty.clientId });
+    expect(ended[0]?.attributes).toMatchObject({ clientId: thirdParty.clientId, consentKept: true });
+    expect(typeof ended[0]?.attributes?.grantId).toBe('string');
     // Signing out of the application is not withdrawing consent: the next sign-in goes straight through.
     expect(await grantsOf(max.userId, thirdParty.clientId)).toHaveLength(1);
     syncClock();

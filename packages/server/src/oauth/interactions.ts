@@ -223,8 +223,17 @@ export interface InteractionDeps {
   readonly provider: CurrentProvider;
   readonly clients: OAuthClientStore;
   readonly steps: InteractionSteps;
-  /** Reports consent given (`authz.allowed`, `action: oauth.consent`). */
-  readonly emit: EmitEvent<'authz.allowed'>;
+  /** Reports consent given or refused (`oauth.consent.granted`, `oauth.consent.denied`). */
+  readonly emit: EmitEvent<'oauth.consent.granted' | 'oauth.consent.denied'>;
+}
+
+/** Who decided a consent: the account on the consent page's form, or the consent step (a first-party client). */
+type ConsentVia = 'consent_form' | 'step';
+
+/** The request's correlation id for an event, when the guard chain gave it one. */
+function correlationOf(request: FastifyRequest): { readonly correlationId?: string } {
+  const id = request.rampart?.correlationId;
+  return id === undefined ? {} : { correlationId: id };
 }
 
 /** The consent form: the decision and the CSRF field, nothing else. */
@@ -275,7 +284,8 @@ export function registerInteractionRoutes(app: FastifyInstance, deps: Interactio
     return finish(request, reply, { error: 'login_required', error_description: 'the signed-in account changed during the request' });
   };
 
-  const grantFor = async (request: FastifyRequest, reply: FastifyReply, interaction: Details): Promise<FastifyReply> => {
+  /** `via`: the account answered the consent page's form, or the consent step decided (a first-party client). */
+  const grantFor = async (request: FastifyRequest, reply: FastifyReply, interaction: Details, via: ConsentVia): Promise<FastifyReply> => {
     if (interaction.prompt.name !== 'consent') return reply.code(303).header('location', interactionPath(interaction.uid)).header('cache-control', 'no-store').send();
     const signedIn = await asAccountOf(request, reply, interaction);
     if (!('accountId' in signedIn)) return signedIn;
@@ -293,23 +303,38 @@ export function registerInteractionRoutes(app: FastifyInstance, deps: Interactio
     const resources = resourceScopes(asked.missingResourceScopes);
     for (const [indicator, resourceScope] of Object.entries(resources)) record.addResourceScope(indicator, resourceScope.join(' '));
     const grantId = await record.save();
-    deps.emit('authz.allowed', accountId, {
-      protocol: 'oauth',
-      action: 'oauth.consent',
+    const indicators = Object.keys(resources);
+    deps.emit('oauth.consent.granted', accountId, {
       clientId,
       grantId,
+      // What this consent added (what was granted before is in earlier events): OpenID and resource scopes, claims.
       scope: [...scopes, ...Object.values(resources).flat()].join(' '),
+      ...(indicators.length === 0 ? {} : { resources: indicators.join(' ') }),
+      ...(claims.length === 0 ? {} : { claims: claims.join(' ') }),
+      via,
+      ...correlationOf(request),
     });
     return finish(request, reply, { consent: { grantId } });
   };
 
   const grant = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
     const interaction = await details(request, reply, undefined);
-    return interaction === undefined ? expired(request, reply) : grantFor(request, reply, interaction);
+    return interaction === undefined ? expired(request, reply) : grantFor(request, reply, interaction, 'step');
   };
 
-  const deny = (request: FastifyRequest, reply: FastifyReply, error: 'access_denied' | 'consent_required', description: string): Promise<FastifyReply> =>
-    finish(request, reply, { error, error_description: description });
+  /** Ends the request with `error`; a refusal at the consent prompt is the account's decision, and reported as one. */
+  const refuse = (request: FastifyRequest, reply: FastifyReply, interaction: Details | undefined, via: ConsentVia, error: 'access_denied' | 'consent_required', description: string): Promise<FastifyReply> => {
+    const accountId = interaction?.session?.accountId;
+    const clientId = interaction?.params.client_id;
+    if (interaction?.prompt.name === 'consent' && accountId !== undefined && typeof clientId === 'string') {
+      const scope = interaction.params.scope;
+      deps.emit('oauth.consent.denied', accountId, { clientId, error, via, ...(typeof scope === 'string' ? { scope } : {}), ...correlationOf(request) });
+    }
+    return finish(request, reply, { error, error_description: description });
+  };
+
+  const deny = async (request: FastifyRequest, reply: FastifyReply, error: 'access_denied' | 'consent_required', description: string): Promise<FastifyReply> =>
+    refuse(request, reply, await details(request, reply, undefined), 'step', error, description);
 
   app.get<{ Params: { uid: string } }>(`${INTERACTION_PREFIX}:uid`, { schema: { hide: true } }, async (request, reply) => {
     const interaction = await details(request, reply, request.params.uid);
@@ -368,8 +393,8 @@ export function registerInteractionRoutes(app: FastifyInstance, deps: Interactio
         ...(typeof interaction.params.redirect_uri === 'string' ? { redirectUri: interaction.params.redirect_uri } : {}),
       });
       if (outcome.kind === 'answered') return reply;
-      if (outcome.kind === 'deny') return deny(request, reply, outcome.error, outcome.description);
-      return grantFor(request, reply, interaction);
+      if (outcome.kind === 'deny') return refuse(request, reply, interaction, 'step', outcome.error, outcome.description);
+      return grantFor(request, reply, interaction, 'step');
     }
     return finish(request, reply, { error: 'interaction_required', error_description: 'this server cannot resolve the requested interaction' });
   });
@@ -379,11 +404,11 @@ export function registerInteractionRoutes(app: FastifyInstance, deps: Interactio
     if (interaction === undefined) return expired(request, reply);
     const form = formOf(consentForm, request);
     if (form === undefined) return reply.code(303).header('location', interactionPath(interaction.uid)).header('cache-control', 'no-store').send();
-    if (form.decision === 'allow') return grantFor(request, reply, interaction);
+    if (form.decision === 'allow') return grantFor(request, reply, interaction, 'consent_form');
     if (interaction.prompt.name !== 'consent') return reply.code(303).header('location', interactionPath(interaction.uid)).header('cache-control', 'no-store').send();
     const signedIn = await asAccountOf(request, reply, interaction);
     if (!('accountId' in signedIn)) return signedIn;
-    return deny(request, reply, 'access_denied', 'the user refused the request');
+    return refuse(request, reply, interaction, 'consent_form', 'access_denied', 'the user refused the request');
   });
 
   return { grant, deny };

@@ -55,7 +55,7 @@ describe.each(SERVER_BACKENDS)('mutual TLS through a trusted proxy on $name', ({
     const tokens = await client.clientCredentialsGrant(config, { resource: ORDERS_API, scope: 'orders:read' });
     const { payload } = await jwtVerify(tokens.access_token, createRemoteJWKSet(new URL(`${t.url}/.well-known/jwks.json`)), { issuer: t.url, audience: ORDERS_API, typ: 'at+jwt' });
     expect(payload.cnf).toEqual({ 'x5t#S256': thumbprintOf(billing) });
-    expect(t.events.findLast((event) => event.type === 'token.issued')?.attributes).toMatchObject({ binding: 'mtls', clientId: registered.clientId });
+    expect(t.events.findLast((event) => event.type === 'oauth.token.issued')?.attributes).toMatchObject({ binding: 'mtls', clientId: registered.clientId });
 
     // The same certificate the proxy could not verify, and a verified certificate with another subject: not this client.
     await expect(client.clientCredentialsGrant(presenting(await relyingParty(t, registered.clientId, undefined, client.TlsClientAuth()), billing, false), {})).rejects.toMatchObject({ error: 'invalid_client' });

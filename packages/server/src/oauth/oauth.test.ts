@@ -2,6 +2,7 @@
  * The authorization server end to end, driven by relying-party libraries nobody here wrote — `openid-client` and
  * `oauth4webapi` — over HTTP against the whole server, on SQLite and on PostgreSQL (+ Redis).
  */
+import type { SecurityEventType } from '@rampart/core';
 import { calculateJwkThumbprint, createRemoteJWKSet, exportJWK, generateKeyPair, jwtVerify } from 'jose';
 import * as oauth from 'oauth4webapi';
 import * as client from 'openid-client';
@@ -47,7 +48,12 @@ describe.each(SERVER_BACKENDS)('authorization server on $name', ({ backend, skip
   });
 
   const jwks = () => createRemoteJWKSet(new URL(`${t.url}/.well-known/jwks.json`));
-  const eventsOf = (type: string) => t.events.filter((event) => event.type === type && event.attributes?.protocol === 'oauth');
+  const eventsOf = (type: SecurityEventType) => t.events.filter((event) => event.type === type);
+  /** Nothing an event carries may be a token the test holds (principle 7). */
+  const expectNoneOf = (tokens: readonly (string | undefined)[]) => {
+    const text = JSON.stringify(t.events);
+    for (const token of tokens) if (token !== undefined && token !== '') expect(text).not.toContain(token);
+  };
   const introspect = async (token: string) => (await client.tokenIntrospection(rp, token)).active;
 
   it.skipIf(skip)('publishes its metadata on the origin for OpenID and RFC 8414 clients: code with S256 only, answers in the query, the server JWKS', async () => {
@@ -91,7 +97,10 @@ describe.each(SERVER_BACKENDS)('authorization server on $name', ({ backend, skip
     expect(protectedHeader).toMatchObject({ alg: 'EdDSA', kid: t.server.modules.oauth.activeKid() });
     expect(payload).toMatchObject({ client_id: service.clientId, sub: service.clientId, scope: 'orders:read' });
     expect((payload.exp ?? 0) - (payload.iat ?? 0)).toBe(600);
-    expect(eventsOf('token.issued').at(-1)?.attributes).toMatchObject({ grantType: 'client_credentials', clientId: service.clientId, binding: 'bearer' });
+    const issued = eventsOf('oauth.token.issued').at(-1);
+    expect(issued?.subject).toBeUndefined();
+    expect(issued?.attributes).toMatchObject({ grantType: 'client_credentials', clientId: service.clientId, binding: 'none', resource: ORDERS_API, scope: 'orders:read' });
+    expectNoneOf([tokens.access_token, service.clientSecret]);
 
     // A resource the server does not know is refused (RFC 8707 §2: invalid_target), not issued for.
     await expect(client.clientCredentialsGrant(service_, { resource: 'https://elsewhere.example/' })).rejects.toMatchObject({ error: 'invalid_target' });
@@ -134,7 +143,7 @@ describe.each(SERVER_BACKENDS)('authorization server on $name', ({ backend, skip
     expect(opaque.access_token.split('.')).toHaveLength(1);
     const introspection = await client.tokenIntrospection(await relyingParty(t, service.clientId, service.clientSecret), opaque.access_token);
     expect(introspection).toMatchObject({ active: true, token_type: 'DPoP', cnf: { jkt: thumbprint }, client_id: service.clientId });
-    expect(eventsOf('token.issued').at(-1)?.attributes).toMatchObject({ binding: 'dpop' });
+    expect(eventsOf('oauth.token.issued').at(-1)?.attributes).toMatchObject({ binding: 'dpop' });
   });
 
   it.skipIf(skip)('a client registered with dpop_bound_access_tokens gets tokens only with a proof (openid-client getDPoPHandle)', async () => {
@@ -162,7 +171,11 @@ describe.each(SERVER_BACKENDS)('authorization server on $name', ({ backend, skip
     expect(refreshed.refresh_token).not.toBe(tokens.refresh_token);
     const { payload } = await jwtVerify(refreshed.access_token, jwks(), { issuer: t.url, audience: ORDERS_API, typ: 'at+jwt' });
     expect(payload).toMatchObject({ sub: ada.userId, client_id: app.clientId });
-    expect(eventsOf('token.issued').filter((event) => event.subject === ada.userId).map((event) => event.attributes?.grantType)).toEqual(expect.arrayContaining(['authorization_code', 'refresh_token']));
+    const issued = eventsOf('oauth.token.issued').filter((event) => event.subject === ada.userId);
+    expect(issued.map((event) => event.attributes?.grantType)).toEqual(expect.arrayContaining(['authorization_code', 'refresh_token']));
+    expect(issued.at(-1)?.attributes).toMatchObject({ grantType: 'refresh_token', clientId: app.clientId, resource: ORDERS_API, scope: 'orders:read', binding: 'none' });
+    expect(typeof issued.at(-1)?.attributes?.grantId).toBe('string');
+    expectNoneOf([tokens.access_token, tokens.refresh_token, tokens.id_token, refreshed.access_token, refreshed.refresh_token, app.clientSecret]);
   });
 
   it.skipIf(skip)('PAR (RFC 9126): the request_uri is single-use', async () => {
@@ -190,8 +203,15 @@ describe.each(SERVER_BACKENDS)('authorization server on $name', ({ backend, skip
     expect(await introspect(rotated.access_token)).toBe(false);
     expect(await introspect(tokens.access_token)).toBe(false);
     await expect(client.refreshTokenGrant(rp, second)).rejects.toMatchObject({ error: 'invalid_grant' });
-    expect(eventsOf('token.refresh.reuse_detected').at(-1)).toMatchObject({ subject: ada.userId, attributes: { artifact: 'refresh_token', clientId: app.clientId } });
-    expect(eventsOf('token.refresh.family_revoked').at(-1)?.attributes).toMatchObject({ reason: 'reuse' });
+    const reuse = eventsOf('oauth.refresh.reused').at(-1);
+    expect(reuse).toMatchObject({ subject: ada.userId, attributes: { clientId: app.clientId } });
+    // The reuse names the grant it ended, and that grant's end is reported once, with the reason.
+    const grantId = reuse?.attributes?.grantId;
+    expect(typeof grantId).toBe('string');
+    expect(eventsOf('oauth.grant.revoked').filter((event) => event.attributes?.grantId === grantId).map((event) => event.attributes?.reason)).toEqual(['reuse']);
+    // OAuth no longer borrows Rampart's own token types (`protocol: 'oauth'`).
+    expect(t.events.some((event) => event.attributes?.protocol === 'oauth')).toBe(false);
+    expectNoneOf([first, second, rotated.access_token, tokens.access_token]);
   });
 
   it.skipIf(skip)('an authorization code used twice: the second exchange fails and the tokens the first one minted are revoked', async () => {
@@ -202,9 +222,14 @@ describe.each(SERVER_BACKENDS)('authorization server on $name', ({ backend, skip
     expect(replay.body.error).toBe('invalid_grant');
     expect(await introspect(tokens.access_token)).toBe(false);
     expect(await introspect(tokens.refresh_token ?? '')).toBe(false);
-    const reuse = eventsOf('token.refresh.reuse_detected').at(-1);
-    expect(reuse?.attributes).toMatchObject({ artifact: 'authorization_code', clientId: app.clientId });
-    expect(typeof reuse?.attributes?.familyId).toBe('string');
+    const reuse = eventsOf('oauth.code.reused').at(-1);
+    expect(reuse?.attributes).toMatchObject({ clientId: app.clientId });
+    const grantId = reuse?.attributes?.grantId;
+    expect(typeof grantId).toBe('string');
+    expect(eventsOf('oauth.grant.revoked').filter((event) => event.attributes?.grantId === grantId).map((event) => event.attributes?.reason)).toEqual(['reuse']);
+    // The grant of the first exchange's tokens is the one revoked.
+    expect(eventsOf('oauth.token.issued').filter((event) => event.attributes?.grantId === grantId && event.attributes?.grantType === 'authorization_code')).toHaveLength(1);
+    expectNoneOf([callback.searchParams.get('code') ?? undefined, verifier, tokens.access_token, tokens.refresh_token, app.clientSecret]);
   });
 
   it.skipIf(skip)('introspection (RFC 7662) and revocation (RFC 7009); a JWT access token is verified locally, not introspected', async () => {
@@ -218,8 +243,10 @@ describe.each(SERVER_BACKENDS)('authorization server on $name', ({ backend, skip
     await client.tokenRevocation(rp, tokens.refresh_token ?? '');
     expect(await introspect(tokens.refresh_token ?? '')).toBe(false);
     expect(await introspect(tokens.access_token)).toBe(false);
-    expect(eventsOf('token.refresh.family_revoked').at(-1)?.attributes).toMatchObject({ reason: 'revoked' });
-    expect(eventsOf('token.refresh.family_revoked').filter((event) => event.attributes?.artifact === 'refresh_token').at(-1)?.attributes).toMatchObject({ reason: 'revoked', clientId: app.clientId });
+    const revoked = eventsOf('oauth.token.revoked').at(-1);
+    expect(revoked).toMatchObject({ subject: ada.userId, attributes: { artifact: 'refresh_token', clientId: app.clientId } });
+    expect(eventsOf('oauth.grant.revoked').at(-1)?.attributes).toMatchObject({ reason: 'revocation', grantId: revoked?.attributes?.grantId, clientId: app.clientId });
+    expectNoneOf([tokens.access_token, tokens.refresh_token]);
 
     const jwt = await client.clientCredentialsGrant(resourceServer, { resource: ORDERS_API });
     await expect(client.tokenIntrospection(resourceServer, jwt.access_token)).rejects.toMatchObject({ error: 'unsupported_token_type' });

@@ -25,6 +25,9 @@ describe('RFC 5424 formatting', () => {
   it('maps severities and facilities: a likely attack is critical, a grant informational', () => {
     const audit = rfc5424Formatter({ facility: 13 });
     expect(parseSyslog(Buffer.from(audit({ type: 'token.refresh.reuse_detected', at }))).pri).toBe(13 * 8 + 2);
+    expect(parseSyslog(Buffer.from(audit({ type: 'oauth.refresh.reused', at }))).pri).toBe(13 * 8 + 2);
+    expect(parseSyslog(Buffer.from(audit({ type: 'oauth.code.reused', at }))).pri).toBe(13 * 8 + 2);
+    expect(parseSyslog(Buffer.from(audit({ type: 'oauth.client.authentication_failed', at }))).pri).toBe(13 * 8 + 4);
     expect(parseSyslog(Buffer.from(audit({ type: 'authz.allowed', at }))).pri).toBe(13 * 8 + 6);
     expect(parseSyslog(Buffer.from(audit({ type: 'session.created', at }))).pri).toBe(13 * 8 + 5);
     expect(parseSyslog(Buffer.from(rfc5424Formatter()({ type: 'session.created', at }))).hostname).toBe('-');

@@ -13,6 +13,10 @@ export interface BruteForceOptions {
 /**
  * Brute force on one account: many `auth.login.failed` for one subject. Protects against password guessing that the
  * login throttle slows but does not report, including guessing spread over many addresses (the alert counts them).
+ *
+ * OAuth clients are principals with credentials too: many `oauth.client.authentication_failed` for one `clientId`
+ * (a guessed client secret or forged assertions, RFC 6749 §10.10) alert the same way, keyed by the client. The server's
+ * per-address client-authentication throttle turns one address away; this sees the guessing spread over many.
  */
 export function bruteForceDetector(options: BruteForceOptions = {}): Detector {
   const name = 'brute_force';
@@ -21,19 +25,22 @@ export function bruteForceDetector(options: BruteForceOptions = {}): Detector {
   const sourceAttribute = options.sourceAttribute ?? 'clientIp';
   return {
     name,
-    types: ['auth.login.failed'],
+    types: ['auth.login.failed', 'oauth.client.authentication_failed'],
     async inspect(event, { counter }) {
-      const account = subjectOf(event);
-      if (account === undefined) return undefined;
+      const client = event.type === 'oauth.client.authentication_failed';
+      // A client's failures carry no subject (a client is no account); its id is the key, counted apart from accounts.
+      const key = client ? stringAttribute(event, 'clientId') : subjectOf(event);
+      if (key === undefined) return undefined;
+      const prefix = client ? `${name}:client` : name;
       const source = stringAttribute(event, sourceAttribute);
-      const sources = await counter.addDistinct(`${name}:s:${account}`, source === undefined ? '-' : addressKey(source), windowMs);
-      const hits = await counter.hit(`${name}:n:${account}`, windowMs);
+      const sources = await counter.addDistinct(`${prefix}:s:${key}`, source === undefined ? '-' : addressKey(source), windowMs);
+      const hits = await counter.hit(`${prefix}:n:${key}`, windowMs);
       if (hits.count < threshold) return undefined;
       return {
         detector: name,
-        key: account,
-        keyKind: 'account',
-        subject: account,
+        key,
+        keyKind: client ? 'client' : 'account',
+        ...(client ? {} : { subject: key }),
         severity: 'medium',
         count: hits.count,
         threshold,

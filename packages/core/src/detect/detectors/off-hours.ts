@@ -3,7 +3,7 @@ import type { SecurityEvent, SecurityEventType } from '../../events.js';
 import { HOUR, positive, stringAttribute, subjectOf, type Detector } from '../detector.js';
 
 export interface OffHoursAdminOptions {
-  /** Event types that are administrative actions. Default: key, signing-key and API-key management, policy reloads and loosened configuration. */
+  /** Event types that are administrative actions. Default: key, signing-key and API-key management, policy reloads, loosened configuration and OAuth client administration. */
   readonly adminEventTypes?: readonly SecurityEventType[];
   /** `authz.allowed` events whose `action` attribute is one of these are administrative too. Default none. */
   readonly adminActions?: readonly string[];
@@ -19,7 +19,10 @@ export interface OffHoursAdminOptions {
   readonly windowMs?: number;
 }
 
-/** Administrative event types watched by default: changes to keys, credentials, policy and safety settings. */
+/**
+ * Administrative event types watched by default: changes to keys, credentials, policy and safety settings, and OAuth
+ * client administration (a client registered at night can receive users' codes; its subject is the administrator).
+ */
 export const DEFAULT_ADMIN_EVENT_TYPES: readonly SecurityEventType[] = [
   'keyring.rotated',
   'keyring.retired',
@@ -32,6 +35,10 @@ export const DEFAULT_ADMIN_EVENT_TYPES: readonly SecurityEventType[] = [
   'authz.role.granted',
   'authz.role.revoked',
   'config.loosened',
+  'oauth.client.created',
+  'oauth.client.updated',
+  'oauth.client.secret_rotated',
+  'oauth.client.deleted',
 ];
 
 function hour(name: string, value: number | undefined, fallback: number): number {

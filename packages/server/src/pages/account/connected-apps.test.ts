@@ -86,7 +86,12 @@ describe.each(SERVER_BACKENDS)('the Connected apps page on $name', ({ backend, s
     expect(await active(tokens.refresh_token ?? '')).toBe(false);
     await expect(client.refreshTokenGrant(partnerRp, tokens.refresh_token ?? '')).rejects.toMatchObject({ error: 'invalid_grant' });
     expect(await t.server.modules.oauth.store.grantsOf(bea.userId, { clientId: partner.clientId })).toHaveLength(0);
-    expect(t.events.filter((event) => event.type === 'token.refresh.family_revoked' && event.subject === bea.userId && event.attributes?.reason === 'consent_withdrawn')).not.toHaveLength(0);
+    // Each grant's end (by id), then the withdrawal itself, once.
+    const ended = t.events.filter((event) => event.type === 'oauth.grant.revoked' && event.subject === bea.userId && event.attributes?.reason === 'consent_withdrawn');
+    expect(ended).not.toHaveLength(0);
+    expect(ended.every((event) => event.attributes?.clientId === partner.clientId && typeof event.attributes.grantId === 'string')).toBe(true);
+    expect(t.events.filter((event) => event.type === 'oauth.consent.revoked' && event.subject === bea.userId).map((event) => event.attributes)).toEqual([{ clientId: partner.clientId, grants: ended.length }]);
+    expect(JSON.stringify(t.events)).not.toContain(tokens.refresh_token);
     const after = await bea.browser.request('GET', '/account/connected-apps?notice=access-removed');
     expect(after.text).toContain('The application’s access was removed.');
     expect(after.text).not.toContain('Partner &lt;img');
@@ -105,6 +110,7 @@ describe.each(SERVER_BACKENDS)('the Connected apps page on $name', ({ backend, s
     expect(attempt.text).toContain('That application has no access to your account.');
     expect(await active(tokens.access_token)).toBe(true);
     expect(await t.server.modules.oauth.store.grantsOf(cy.userId, { clientId: partner.clientId })).toHaveLength(1);
+    expect(t.events.some((event) => (event.type === 'oauth.consent.revoked' || event.type === 'oauth.grant.revoked') && (event.subject === mallory.userId || event.subject === cy.userId))).toBe(false);
   });
 
   it.skipIf(skip)('attack: a cross-site form, or one without the CSRF token, removes nothing; a malformed client id is a 400 page', async () => {
