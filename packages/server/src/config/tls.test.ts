@@ -240,7 +240,7 @@ describe('the server listening with TLS and client certificates (SQLite)', () =>
     expect(answer.status).toBe(200);
     const { payload } = await verify(answer.body.access_token);
     expect(payload).toMatchObject({ client_id: clientId, scope: 'orders:read', cnf: { 'x5t#S256': thumbprintOf(billing) } });
-    expect(t.events.findLast((event) => event.type === 'token.issued')?.attributes).toMatchObject({ binding: 'mtls', clientId });
+    expect(t.events.findLast((event) => event.type === 'oauth.token.issued')?.attributes).toMatchObject({ binding: 'mtls', clientId });
 
     // No certificate in the handshake: not this client.
     expect((await token({ grant_type: 'client_credentials', client_id: clientId })).body.error).toBe('invalid_client');
