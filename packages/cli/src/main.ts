@@ -49,7 +49,8 @@ commands:
                   account one) with a one-time password, printed once to stderr; it must be changed at first sign-in
   clients         create | list | show | update | rotate-secret | delete: OAuth clients (rampart clients --help)
   review          [paths…] find injection and other vulnerabilities in TypeScript/JavaScript code by following
-                  untrusted input across files; text, JSON or SARIF; baselines (rampart review --help)
+                  untrusted input across files; text, JSON or SARIF; baselines; --fix for mechanical fixes
+                  (rampart review --help)
 
 settings: rampart.config.yaml (or --config / RAMPART_CONFIG) and RAMPART_* variables; the key-encryption key only
 from RAMPART_KEK. Exit codes: 0 ok, 1 the check failed (audit verify), the step is not due (keys rotate --promote) or

@@ -48,6 +48,12 @@ const DB = `import pg from 'pg';
 export const db = new pg.Pool();
 `;
 
+const JWT_WITHOUT_ALGORITHMS = `import jwt from 'jsonwebtoken';
+export function readToken(token: string, key: string) {
+  return jwt.verify(token, key);
+}
+`;
+
 describe('rampart review (built bin)', () => {
   it('exits 1 with a finding, showing the rule, the place and the summary', async () => {
     const root = project({ 'src/app.ts': VULNERABLE_ROUTE, 'src/db.ts': DB });
@@ -67,7 +73,7 @@ describe('rampart review (built bin)', () => {
     expect(run.code).toBe(0);
   });
 
-  it('exits 2 on a path that does not exist, a bad option, and the reserved --fix', async () => {
+  it('exits 2 on a path that does not exist, a bad option, and --dry-run without --fix', async () => {
     const root = project({ 'src/app.ts': SAFE_ROUTE });
     const missing = await rampart(['review', 'src/nope'], root);
     expect(missing.code).toBe(2);
@@ -75,9 +81,9 @@ describe('rampart review (built bin)', () => {
     const format = await rampart(['review', '--format', 'xml'], root);
     expect(format.code).toBe(2);
     expect(format.err).toMatch(/--format must be one of text, json, sarif/);
-    const fix = await rampart(['review', '--fix'], root);
-    expect(fix.code).toBe(2);
-    expect(fix.err).not.toMatch(/not yet available/);
+    const dryRun = await rampart(['review', '--dry-run'], root);
+    expect(dryRun.code).toBe(2);
+    expect(dryRun.err).toMatch(/--dry-run goes with --fix/);
   });
 
   it('writes SARIF that parses, to stdout or a file, with the finding and its code flow', async () => {
@@ -110,12 +116,60 @@ describe('rampart review (built bin)', () => {
   });
 
   it('--severity raises the bar: a high finding does not fail a critical-only review', async () => {
-    const root = project({ 'src/app.ts': VULNERABLE_ROUTE, 'src/db.ts': DB });
+    // jwt-misuse/verify-without-algorithms is high in the rule pack (SQL injection is critical).
+    const root = project({ 'src/auth.ts': JWT_WITHOUT_ALGORITHMS });
+    const high = await rampart(['review', '--severity', 'high', '--format', 'json'], root);
+    const found = JSON.parse(high.out) as { findings: { ruleId: string; severity: string }[] };
+    expect(found.findings.map((f) => [f.ruleId, f.severity])).toEqual([['jwt-misuse/verify-without-algorithms', 'high']]);
+    expect(high.code).toBe(1);
     const run = await rampart(['review', '--severity', 'critical', '--format', 'json'], root);
     const report = JSON.parse(run.out) as { findings: unknown[]; belowThreshold: number };
     expect(report.findings).toEqual([]);
     expect(report.belowThreshold).toBe(1);
     expect(run.code).toBe(0);
+  });
+
+  it('--fix rewrites the query with parameters, says what it fixed, and exits 0 when nothing remains', async () => {
+    const root = project({ 'src/app.ts': VULNERABLE_ROUTE, 'src/db.ts': DB });
+    const run = await rampart(['review', '--fix', '--no-cache'], root);
+    expect(run.out).toMatch(/^fixed src\/app\.ts:6:\d+ sql-injection\/string-built-query: Pass the value as query parameters \(\$1\)/m);
+    expect(run.out).not.toContain('--- a/src/app.ts'); // the diff is for --dry-run
+    expect(run.out.trimEnd().split('\n').at(-1)).toBe('rampart review: no findings in 2 files (11 lines); 1 fixed, 0 not fixable');
+    expect(run.code).toBe(0);
+    expect(readFileSync(join(root, 'src/app.ts'), 'utf8')).toContain('await db.query("SELECT * FROM users WHERE id = $1", [req.query.id]);');
+  });
+
+  it('--fix --dry-run prints a unified diff, writes nothing and exits 1 on what is still there', async () => {
+    const root = project({ 'src/app.ts': VULNERABLE_ROUTE, 'src/db.ts': DB });
+    const run = await rampart(['review', '--fix', '--dry-run'], root);
+    expect(run.out).toContain([
+      '--- a/src/app.ts',
+      '+++ b/src/app.ts',
+      '@@ -3,7 +3,7 @@',
+    ].join('\n'));
+    expect(run.out).toContain(`-  const rows = await db.query("SELECT * FROM users WHERE id = " + req.query.id);\n+  const rows = await db.query("SELECT * FROM users WHERE id = $1", [req.query.id]);`);
+    expect(run.out).toMatch(/^would fix src\/app\.ts:6:/m);
+    expect(run.code).toBe(1);
+    expect(readFileSync(join(root, 'src/app.ts'), 'utf8')).toBe(VULNERABLE_ROUTE);
+    // With a JSON report, stdout stays one document: what --fix did goes to stderr and into the report.
+    const json = await rampart(['review', '--fix', '--dry-run', '--format', 'json'], root);
+    expect(JSON.parse(json.out)).toMatchObject({ fixes: { dryRun: true, files: ['src/app.ts'], unfixed: [] } });
+    expect(json.err).toMatch(/^would fix src\/app\.ts:6:/m);
+  });
+
+  it('.rampart-review-ignore: files left out are counted in the summary; a pattern without a reason exits 2', async () => {
+    const root = project({
+      'src/app.ts': SAFE_ROUTE, 'src/db.ts': DB,
+      'samples/.rampart-review-ignore': '# payloads the tests replay\nvulnerable/**  # deliberately vulnerable on purpose\n',
+      'samples/vulnerable/route.ts': VULNERABLE_ROUTE,
+    });
+    const run = await rampart(['review'], root);
+    expect(run.out).toContain('rampart review: no findings in 2 files (11 lines); 1 file ignored by samples/.rampart-review-ignore');
+    expect(run.code).toBe(0);
+    writeFileSync(join(root, 'samples/.rampart-review-ignore'), 'vulnerable/**\n');
+    const bad = await rampart(['review'], root);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/samples\/\.rampart-review-ignore:1: "vulnerable\/\*\*" has no reason/);
   });
 });
 
@@ -127,15 +181,17 @@ describe('rampart review arguments (in process)', () => {
     return { code, out: out.join('\n'), err: err.join('\n') };
   }
 
-  it('--help prints the usage, which does not offer --fix yet', async () => {
+  it('--help prints the usage, with --fix, --dry-run and the ignore file', async () => {
     const help = await command(['--help']);
     expect(help.code).toBe(0);
     expect(help.out).toBe(REVIEW_USAGE);
-    expect(REVIEW_USAGE).not.toContain('--fix');
+    expect(REVIEW_USAGE).toContain('--fix');
+    expect(REVIEW_USAGE).toContain('--dry-run');
+    expect(REVIEW_USAGE).toContain('.rampart-review-ignore');
   });
 
   it('refuses bad values with exit 2', async () => {
-    for (const args of [['--severity', 'severe'], ['--threads', '-1'], ['--threads', 'many'], ['--threads', '1000'], ['--root', join(temp, 'none')], ['--bogus']]) {
+    for (const args of [['--severity', 'severe'], ['--dry-run'], ['--threads', '-1'], ['--threads', 'many'], ['--threads', '1000'], ['--root', join(temp, 'none')], ['--bogus']]) {
       const run = await command(args);
       expect(run.code, args.join(' ')).toBe(2);
       expect(run.err, args.join(' ')).toMatch(/rampart review: /);

@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import {
   applyBaseline,
   createProgressBar,
+  formatFixes,
   formatJson,
   formatSarif,
   formatText,
@@ -50,10 +51,14 @@ options:
   --threads <n>              worker threads (default: min(CPUs, 4); 0 analyses in the main thread)
   --no-cache                 analyse every file (default: reuse <root>/.rampart/review-cache)
   --root <dir>               the directory findings' paths are relative to (default: the current directory)
+  --fix                      rewrite what can be fixed mechanically (string-built SQL → parameters, exec → execFile,
+                             jwt.verify algorithms, cookie flags), then review again and report what remains
+  --dry-run                  with --fix: print the fixes as a unified diff, write nothing
 
 suppress one finding with a reason:  // rampart-ignore-next-line <rule-id|class>: <why this is safe>
-Exit codes: 0 nothing at or above --severity, 1 findings, 2 a usage error, a path that cannot be reviewed or a bad
-rule pack.`;
+leave files out with a reason:       .rampart-review-ignore lines like  corpus/**  # deliberately vulnerable samples
+Exit codes: 0 nothing at or above --severity, 1 findings (after --fix: the ones that remain), 2 a usage error, a path
+that cannot be reviewed, a bad rule pack, or an ignore pattern without a reason.`;
 
 const FORMATS = ['text', 'json', 'sarif'] as const;
 type Format = (typeof FORMATS)[number];
@@ -77,6 +82,8 @@ interface ReviewArguments {
   readonly threads?: number;
   readonly cache: boolean;
   readonly root: string;
+  readonly fix: boolean;
+  readonly dryRun: boolean;
   readonly help: boolean;
 }
 
@@ -96,6 +103,8 @@ function parseReviewArguments(argv: readonly string[], cwd: string): ReviewArgum
         threads: { type: 'string' },
         'no-cache': { type: 'boolean' },
         root: { type: 'string' },
+        fix: { type: 'boolean' },
+        'dry-run': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -107,6 +116,7 @@ function parseReviewArguments(argv: readonly string[], cwd: string): ReviewArgum
   if (!(FORMATS as readonly string[]).includes(format)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')}`);
   const severity = values.severity ?? 'low';
   if (!(SEVERITIES as readonly string[]).includes(severity)) throw new UsageError(`--severity must be one of ${SEVERITIES.join(', ')}`);
+  if (values['dry-run'] === true && values.fix !== true) throw new UsageError('--dry-run goes with --fix');
   let threads: number | undefined;
   if (values.threads !== undefined) {
     threads = /^\d{1,3}$/.test(values.threads) ? Number(values.threads) : Number.NaN;
@@ -123,6 +133,8 @@ function parseReviewArguments(argv: readonly string[], cwd: string): ReviewArgum
     ...(threads === undefined ? {} : { threads }),
     cache: values['no-cache'] !== true,
     root: resolve(cwd, values.root ?? '.'),
+    fix: values.fix === true,
+    dryRun: values['dry-run'] === true,
     help: values.help === true,
   };
 }
@@ -149,8 +161,10 @@ function sourceReader(root: string): (file: string) => string | undefined {
 
 /**
  * `rampart review [paths…]`: reviews code, prints or writes the report, and exits 0 when nothing is at or above
- * `--severity`, 1 when something is, 2 on a usage error, a path that cannot be reviewed or a bad rule pack (those
- * throw from the review and are reported by the caller's `failed()`).
+ * `--severity`, 1 when something is, 2 on a usage error, a path that cannot be reviewed, a bad rule pack or an ignore
+ * pattern without a reason (those throw from the review and are reported by the caller's `failed()`). With `--fix`,
+ * the findings that would be reported are fixed where a mechanical fix is certain, and the exit code is from what
+ * remains; `--dry-run` prints the diff instead of writing.
  */
 export async function reviewCommand(argv: readonly string[], io: ReviewIo): Promise<number> {
   let args: ReviewArguments;
@@ -181,7 +195,10 @@ export async function reviewCommand(argv: readonly string[], io: ReviewIo): Prom
   let bar: ProgressBar | undefined;
   let barDecided = false;
   const progress = io.progress;
+  // --fix touches what the report would show: findings at or above --severity that no baseline hides.
+  const baselined = new Set(baseline?.entries.map((entry) => entry.fingerprint) ?? []);
   const result = await review({
+    ...(args.fix ? { fix: { dryRun: args.dryRun, select: (finding) => severityAtLeast(finding.severity, args.severity) && !baselined.has(finding.fingerprint) } } : {}),
     root: args.root,
     paths: args.paths,
     cwd: io.cwd,
@@ -207,9 +224,17 @@ export async function reviewCommand(argv: readonly string[], io: ReviewIo): Prom
     result: { findings: shown, suppressed: result.suppressed, errors: result.errors, filesReviewed: result.filesReviewed, linesReviewed: result.linesReviewed },
     ...(afterBaseline === undefined ? {} : { baseline: { baselined: afterBaseline.baselined, fixed: afterBaseline.fixed } }),
     belowThreshold: candidates.length - shown.length,
+    ...(result.ignored.length === 0 ? {} : { ignored: result.ignored }),
+    ...(result.fixes === undefined ? {} : { fixes: result.fixes }),
   };
 
   const toFile = args.output !== undefined;
+  if (result.fixes !== undefined) {
+    // Beside a JSON or SARIF report on stdout, what --fix did goes to stderr so stdout stays one document.
+    const fixOut = args.format === 'text' && !toFile ? io.out : io.err;
+    if (result.fixes.dryRun && result.fixes.diff !== '') fixOut(result.fixes.diff.replace(/\n$/, ''));
+    fixOut(formatFixes(result.fixes).replace(/\n$/, ''));
+  }
   const rendered = args.format === 'json'
     ? formatJson(report)
     : args.format === 'sarif'

@@ -2,7 +2,7 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { collectSourceFiles, countLines, isSourceFileName, looksMinified, ReviewPathError } from './files.js';
+import { collectSourceFiles, countLines, isSourceFileName, looksMinified, parseReviewIgnore, ReviewIgnoreError, ReviewPathError } from './files.js';
 
 const temps: string[] = [];
 
@@ -94,6 +94,42 @@ describe('collectSourceFiles', () => {
     expect(() => collectSourceFiles({ root, paths: [tmpdir()] })).toThrow(/outside the review root/);
     expect(() => collectSourceFiles({ root, paths: ['notes.txt'] })).toThrow(/not a TypeScript\/JavaScript source/);
     expect(() => collectSourceFiles({ root: join(root, 'nope') })).toThrow(/does not exist/);
+  });
+});
+
+describe('.rampart-review-ignore', () => {
+  const IGNORE = [
+    '# Deliberately vulnerable code, kept out of the review of this package.',
+    '',
+    'corpus/**   # the cases the review bench scores',
+    'samples/*.vuln.ts # attack samples the tests run against',
+    '!samples/kept.vuln.ts  # this one is real code',
+  ].join('\n');
+
+  it('leaves out what its patterns match in its own subtree, and counts the files per ignore file', () => {
+    const root = tree({
+      'pkg/.rampart-review-ignore': IGNORE,
+      'pkg/src/app.ts': 'x',
+      'pkg/corpus/a/case.ts': 'x', 'pkg/corpus/b/case.js': 'x', 'pkg/corpus/b/notes.md': 'x',
+      'pkg/samples/x.vuln.ts': 'x', 'pkg/samples/kept.vuln.ts': 'x',
+      'other/corpus/c.ts': 'x',
+      '.gitignore': 'pkg/corpus/b/\n',
+    });
+    const collected = collectSourceFiles({ root });
+    expect(collected.sources.map((s) => s.file)).toEqual(['other/corpus/c.ts', 'pkg/samples/kept.vuln.ts', 'pkg/src/app.ts']);
+    // A .gitignore'd file is not counted: it was never a candidate.
+    expect(collected.ignored).toEqual([{ ignoreFile: 'pkg/.rampart-review-ignore', files: 2 }]);
+    // Reviewing inside the subtree, the ignore file above applies; a file named explicitly is still reviewed.
+    expect(collectSourceFiles({ root, paths: [join(root, 'pkg/corpus')] })).toMatchObject({ sources: [], ignored: [{ ignoreFile: 'pkg/.rampart-review-ignore', files: 1 }] });
+    expect(names(root, [join(root, 'pkg/corpus/a/case.ts')])).toEqual(['pkg/corpus/a/case.ts']);
+  });
+
+  it('refuses a pattern without a reason, naming the file and line', () => {
+    const root = tree({ 'pkg/.rampart-review-ignore': `${IGNORE}\nfixtures/\n`, 'pkg/a.ts': 'x' });
+    expect(() => collectSourceFiles({ root })).toThrow(ReviewIgnoreError);
+    expect(() => collectSourceFiles({ root })).toThrow('pkg/.rampart-review-ignore:6: "fixtures/" has no reason');
+    expect(() => parseReviewIgnore('x', 'a.ts #')).toThrow(/x:1: "a.ts" has no reason/);
+    expect(parseReviewIgnore('x', 'a#b.ts  # a hash inside a pattern is part of it\n  # an indented comment\n')).toEqual(['a#b.ts']);
   });
 });
 

@@ -21,11 +21,36 @@ export class ReviewPathError extends Error {
   readonly code = 'REVIEW_PATH';
 }
 
+/** The name of the file that excludes a subtree's files from review, each pattern with its reason. */
+export const REVIEW_IGNORE_FILE = '.rampart-review-ignore';
+
+/** Source files a `.rampart-review-ignore` kept out of the review. */
+export interface IgnoredFiles {
+  /** The ignore file, relative to the root. */
+  readonly ignoreFile: string;
+  /** How many source files its patterns matched. */
+  readonly files: number;
+}
+
+/** A `.rampart-review-ignore` line with a pattern but no reason: the command exits 2 and names the place. */
+export class ReviewIgnoreError extends Error {
+  readonly code = 'REVIEW_IGNORE';
+  constructor(
+    readonly file: string,
+    readonly line: number,
+    message: string,
+  ) {
+    super(`${file}:${line}: ${message}`);
+  }
+}
+
 export interface CollectedFiles {
   /** Readable files to review, sorted by path relative to the root. */
   readonly sources: readonly SourceFile[];
   /** Files found but not readable (permissions, too large, not text). */
   readonly errors: readonly FileError[];
+  /** Files left out by `.rampart-review-ignore` files, per ignore file (sorted by its path). */
+  readonly ignored: readonly IgnoredFiles[];
 }
 
 /** Whether `name` is a reviewable source file by its name alone. */
@@ -56,30 +81,68 @@ export function relativeToRoot(root: string, path: string): string | undefined {
 }
 
 interface IgnoreScope {
-  /** The directory of the `.gitignore`, relative to the root ('' for the root itself). */
+  /** The directory of the ignore file, relative to the root ('' for the root itself). */
   readonly base: string;
   readonly rules: Ignore;
+  /** The ignore file, relative to the root. */
+  readonly file: string;
 }
 
-/** Tests whether a root-relative path is ignored by any `.gitignore` from the root down to it. */
-function ignoredBy(scopes: readonly IgnoreScope[], rel: string, isDirectory: boolean): boolean {
+/** The first ignore file (from the root down) whose patterns match a root-relative path, or undefined. */
+function ignoringScope(scopes: readonly IgnoreScope[], rel: string, isDirectory: boolean): IgnoreScope | undefined {
   for (const scope of scopes) {
     const inScope = scope.base === '' ? rel : rel.slice(scope.base.length + 1);
     if (inScope === '') continue;
-    if (scope.rules.ignores(isDirectory ? `${inScope}/` : inScope)) return true;
+    if (scope.rules.ignores(isDirectory ? `${inScope}/` : inScope)) return scope;
   }
-  return false;
+  return undefined;
 }
 
-function gitignoreIn(root: string, dirRel: string): IgnoreScope | undefined {
-  const path = join(root, dirRel, '.gitignore');
-  let text: string;
+/** Tests whether a root-relative path is ignored by any ignore file from the root down to it. */
+function ignoredBy(scopes: readonly IgnoreScope[], rel: string, isDirectory: boolean): boolean {
+  return ignoringScope(scopes, rel, isDirectory) !== undefined;
+}
+
+function readOptional(path: string): string | undefined {
   try {
-    text = readFileSync(path, 'utf8');
+    return readFileSync(path, 'utf8');
   } catch {
     return undefined;
   }
-  return { base: dirRel, rules: ignore().add(text) };
+}
+
+function gitignoreIn(root: string, dirRel: string): IgnoreScope | undefined {
+  const text = readOptional(join(root, dirRel, '.gitignore'));
+  const file = dirRel === '' ? '.gitignore' : `${dirRel}/.gitignore`;
+  return text === undefined ? undefined : { base: dirRel, rules: ignore().add(text), file };
+}
+
+/**
+ * Parses a `.rampart-review-ignore`: gitignore patterns, each followed by `# reason`. Lines that are blank or only a
+ * comment are skipped. A pattern without a reason throws `ReviewIgnoreError`: code left out of a security review with
+ * no recorded why cannot be told from code left out to make the review pass.
+ */
+export function parseReviewIgnore(file: string, text: string): string[] {
+  const patterns: string[] = [];
+  text.split(/\r?\n/).forEach((raw, index) => {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#')) return;
+    const separator = /\s#/.exec(line);
+    const pattern = (separator === null ? line : line.slice(0, separator.index)).trim();
+    const reason = separator === null ? '' : line.slice(separator.index + 2).trim();
+    if (reason === '') {
+      throw new ReviewIgnoreError(file, index + 1, `"${pattern}" has no reason; write it as "${pattern}  # why these files are not reviewed"`);
+    }
+    patterns.push(pattern);
+  });
+  return patterns;
+}
+
+function reviewIgnoreIn(root: string, dirRel: string): IgnoreScope | undefined {
+  const text = readOptional(join(root, dirRel, REVIEW_IGNORE_FILE));
+  if (text === undefined) return undefined;
+  const file = dirRel === '' ? REVIEW_IGNORE_FILE : `${dirRel}/${REVIEW_IGNORE_FILE}`;
+  return { base: dirRel, rules: ignore().add(parseReviewIgnore(file, text)), file };
 }
 
 /**
@@ -88,8 +151,10 @@ function gitignoreIn(root: string, dirRel: string): IgnoreScope | undefined {
  * Protects the review's integrity and the machine running it: `.gitignore`d files and dependency/build directories are
  * skipped (their findings are not the project's), symbolic links that lead out of the root are not followed (a link
  * to `/` or a home directory must not turn a review into a disk crawl or leak foreign paths into a report), link
- * cycles are visited once, and minified bundles are skipped. Throws `ReviewPathError` for a path that does not exist
- * or lies outside the root; files that exist but cannot be read become `FileError`s.
+ * cycles are visited once, and minified bundles are skipped. Files a `.rampart-review-ignore` matches (deliberately
+ * vulnerable samples, with the reason next to each pattern) are counted per ignore file and not reviewed. Throws
+ * `ReviewPathError` for a path that does not exist or lies outside the root and `ReviewIgnoreError` for an ignore
+ * pattern without a reason; files that exist but cannot be read become `FileError`s.
  */
 export function collectSourceFiles(options: { readonly root: string; readonly paths?: readonly string[]; readonly cwd?: string }): CollectedFiles {
   const root = resolve(options.root);
@@ -105,6 +170,10 @@ export function collectSourceFiles(options: { readonly root: string; readonly pa
   const found = new Map<string, string>(); // real path → root-relative path (the first name a file is reached by)
   const errors: FileError[] = [];
   const visitedDirectories = new Set<string>();
+  const ignoredCounts = new Map<string, number>();
+  const countIgnored = (ignoreFile: string): void => {
+    ignoredCounts.set(ignoreFile, (ignoredCounts.get(ignoreFile) ?? 0) + 1);
+  };
 
   const insideRoot = (real: string): boolean => relativeToRoot(realRoot, real) !== undefined;
 
@@ -125,7 +194,11 @@ export function collectSourceFiles(options: { readonly root: string; readonly pa
     found.set(real, rel);
   };
 
-  const walk = (absolute: string, rel: string, scopes: readonly IgnoreScope[]): void => {
+  /**
+   * `scopes` are the .gitignore files that apply, `reviewScopes` the .rampart-review-ignore files; `ignoredByFile` is set
+   * inside a directory a review-ignore pattern matched, whose source files are only counted.
+   */
+  const walk = (absolute: string, rel: string, scopes: readonly IgnoreScope[], reviewScopes: readonly IgnoreScope[], ignoredByFile?: string): void => {
     let real: string;
     try {
       real = realpathSync(absolute);
@@ -136,6 +209,8 @@ export function collectSourceFiles(options: { readonly root: string; readonly pa
     visitedDirectories.add(real);
     const own = gitignoreIn(root, rel);
     const here = own === undefined ? scopes : [...scopes, own];
+    const ownReview = ignoredByFile === undefined ? reviewIgnoreIn(root, rel) : undefined;
+    const reviewHere = ownReview === undefined ? reviewScopes : [...reviewScopes, ownReview];
     let entries: string[];
     try {
       entries = readdirSync(absolute);
@@ -157,9 +232,11 @@ export function collectSourceFiles(options: { readonly root: string; readonly pa
       if (stats.isDirectory()) {
         if (SKIPPED_DIRECTORIES.has(name)) continue;
         if (ignoredBy(here, childRel, true)) continue;
-        walk(childAbsolute, childRel, here);
+        walk(childAbsolute, childRel, here, reviewHere, ignoredByFile ?? ignoringScope(reviewHere, childRel, true)?.file);
       } else if (stats.isFile() && isSourceFileName(name) && !ignoredBy(here, childRel, false)) {
-        addFile(childAbsolute, childRel, stats);
+        const reviewIgnore = ignoredByFile ?? ignoringScope(reviewHere, childRel, false)?.file;
+        if (reviewIgnore === undefined) addFile(childAbsolute, childRel, stats);
+        else countIgnored(reviewIgnore);
       }
     }
   };
@@ -174,9 +251,10 @@ export function collectSourceFiles(options: { readonly root: string; readonly pa
       throw new ReviewPathError(`${path} does not exist`);
     }
     if (stats.isDirectory()) {
-      walk(path, rel, scopesAbove(root, rel));
+      const reviewScopes = scopesAbove(root, rel, reviewIgnoreIn);
+      walk(path, rel, scopesAbove(root, rel, gitignoreIn), reviewScopes, rel === '' ? undefined : ignoringScope(reviewScopes, rel, true)?.file);
     } else if (isSourceFileName(path)) {
-      // A file named on the command line is reviewed even if a .gitignore matches it: it was asked for by name.
+      // A file named on the command line is reviewed even if an ignore file matches it: it was asked for by name.
       addFile(path, rel, stats);
     } else {
       throw new ReviewPathError(`${path} is not a TypeScript/JavaScript source file (${SOURCE_EXTENSIONS.join(' ')})`);
@@ -196,16 +274,17 @@ export function collectSourceFiles(options: { readonly root: string; readonly pa
     sources.push({ file: rel, text });
   }
   errors.sort((a, b) => compareText(a.file, b.file));
-  return { sources, errors };
+  const ignored = [...ignoredCounts].map(([ignoreFile, files]) => ({ ignoreFile, files })).sort((a, b) => compareText(a.ignoreFile, b.ignoreFile));
+  return { sources, errors, ignored };
 }
 
-/** The `.gitignore` scopes that apply to a directory below the root: those of the root and every directory between. */
-function scopesAbove(root: string, rel: string): IgnoreScope[] {
+/** The ignore scopes that apply to a directory below the root: those of the root and every directory between. */
+function scopesAbove(root: string, rel: string, read: (root: string, dirRel: string) => IgnoreScope | undefined): IgnoreScope[] {
   const scopes: IgnoreScope[] = [];
   const parts = rel === '' ? [] : rel.split('/');
   for (let i = 0; i < parts.length; i++) {
     const dirRel = parts.slice(0, i).join('/');
-    const scope = gitignoreIn(root, dirRel);
+    const scope = read(root, dirRel);
     if (scope !== undefined) scopes.push(scope);
   }
   return scopes;

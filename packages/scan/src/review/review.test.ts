@@ -119,7 +119,8 @@ describe('review (orchestrator)', () => {
       'a.ts': [
         '// rampart-ignore-next-line sql-injection: the id is validated as an integer upstream',
         'db.query(req.query.id)',
-        'db.query(req.query.name) // rampart-ignore sql-injection/toy-query',
+        // Spelled in two parts so that reviewing this repository does not report this sample as this file's own.
+        `db.query(req.query.name) // ${['rampart', 'ignore'].join('-')} sql-injection/toy-query`,
         'db.query(req.query.other) /* rampart-ignore sql-injection/toy-query: fixed list */',
       ].join('\n'),
     });
@@ -132,5 +133,15 @@ describe('review (orchestrator)', () => {
     expect(result.errors).toHaveLength(1);
     expect(result.errors[0]).toMatchObject({ file: 'a.ts', position: { line: 3 } });
     expect(result.errors[0]?.message).toMatch(/no reason/);
+  });
+
+  it('leaves out what a .rampart-review-ignore names, and says how many files by which ignore file', async () => {
+    const root = project({ ...CHAIN, 'samples/.rampart-review-ignore': 'attack-*.ts  # payloads the tests replay\n', 'samples/attack-1.ts': "db.query('x' + req.query.id)\n" });
+    const result = await run(root);
+    expect(result.findings.map((f) => f.range.file)).toEqual(['src/route.ts']);
+    expect(result.filesReviewed).toBe(5);
+    expect(result.ignored).toEqual([{ ignoreFile: 'samples/.rampart-review-ignore', files: 1 }]);
+    write(root, { 'samples/.rampart-review-ignore': 'attack-*.ts\n' });
+    await expect(run(root)).rejects.toThrow('samples/.rampart-review-ignore:1: "attack-*.ts" has no reason');
   });
 });

@@ -3,7 +3,8 @@ import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { MAX_ROUNDS, type ModuleAnalysis, type SourceFile } from './engine/api.js';
 import { ReviewCache, summaryDigest, type DependencyState } from './cache.js';
-import { collectSourceFiles, compareText, countLines } from './files.js';
+import { collectSourceFiles, compareText, countLines, type IgnoredFiles } from './files.js';
+import { fixFindings, type FixOptions, type FixOutcome } from './fix/apply.js';
 import { TOOL_VERSION } from './report/version.js';
 import { applySuppressions, parseSuppressions, type SuppressionDirective } from './suppress.js';
 import type { FileError, Finding, ReviewResult } from './types.js';
@@ -30,6 +31,11 @@ export interface ReviewOptions {
   readonly onProgress?: (done: number, total: number) => void;
   /** The module exporting the engine (default: the built-in one). For tests and alternative engines. */
   readonly engineModule?: string;
+  /**
+   * Fix what can be fixed mechanically (`true`, or which findings and whether to only compute the diff), then review
+   * again: the result is what remains, with `fixes` saying what was fixed and what could not be.
+   */
+  readonly fix?: boolean | FixOptions;
 }
 
 /** How the review did its work; not part of the result proper, which is the same however it was computed. */
@@ -48,6 +54,10 @@ export interface ReviewStats {
 
 export interface ReviewOutcome extends ReviewResult {
   readonly stats: ReviewStats;
+  /** Source files `.rampart-review-ignore` files kept out of the review, per ignore file. */
+  readonly ignored: readonly IgnoredFiles[];
+  /** With `fix`: what was fixed (in a dry run: would be), what could not be and why, and the diff. */
+  readonly fixes?: FixOutcome;
 }
 
 /** The default worker count: parallel enough to pay off, bounded so a review does not take over a shared CI runner. */
@@ -74,8 +84,28 @@ interface ModuleState {
  * cache serves any module whose text, engine, rules and read summaries are unchanged, without parsing it. Findings are
  * deduplicated by fingerprint, suppressions applied, and everything sorted, so the result is the same for any thread
  * count and cache state.
+ *
+ * With `fix`, the findings with a certain mechanical fix are fixed in place (see `fix/`), and the code is reviewed
+ * again: the result is what remains, and `fixes` says what was fixed and what was not, and why.
  */
 export async function review(options: ReviewOptions): Promise<ReviewOutcome> {
+  const first = await reviewOnce(options);
+  if (options.fix === undefined || options.fix === false) return first.outcome;
+  const fix: FixOptions = options.fix === true ? {} : options.fix;
+  const select = fix.select ?? (() => true);
+  const fixes = fixFindings({
+    root: resolve(options.root),
+    findings: first.outcome.findings.filter(select),
+    reviewed: first.reviewed,
+    ...(fix.dryRun === undefined ? {} : { dryRun: fix.dryRun }),
+  });
+  // Review again what was written: the result is what remains, judged by the same engine that found it.
+  if (fixes.dryRun || fixes.files.length === 0) return { ...first.outcome, fixes };
+  const second = await reviewOnce({ ...options, onProgress: undefined });
+  return { ...second.outcome, fixes };
+}
+
+async function reviewOnce(options: ReviewOptions): Promise<{ outcome: ReviewOutcome; reviewed: ReadonlyMap<string, string> }> {
   const root = resolve(options.root);
   const collected = collectSourceFiles({ root, ...(options.paths === undefined ? {} : { paths: options.paths }), cwd: options.cwd ?? root });
   const engineModule = options.engineModule ?? DEFAULT_ENGINE_MODULE;
@@ -116,14 +146,16 @@ export async function review(options: ReviewOptions): Promise<ReviewOutcome> {
     errors.push(...parsed.errors);
   }
   const split = applySuppressions(findings, directives);
-  return {
+  const outcome: ReviewOutcome = {
     findings: dedupeByFingerprint(split.findings.sort(compareFindings)),
     suppressed: dedupeByFingerprint(split.suppressed.sort((a, b) => compareFindings(a.finding, b.finding)), (entry) => entry.finding),
     errors: errors.sort(compareErrors),
     filesReviewed,
     linesReviewed,
     stats: { parsedFiles: executor.parsedFiles, cacheHits: analysis.cacheHits, analyses: analysis.analyses, rounds: analysis.rounds, threads },
+    ignored: collected.ignored,
   };
+  return { outcome, reviewed: new Map(sources.map((source) => [source.file, source.text])) };
 }
 
 interface RoundsResult {

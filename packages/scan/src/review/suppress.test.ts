@@ -23,7 +23,9 @@ describe('suppressions', () => {
   });
 
   it('a suppression without a reason (or without a rule) suppresses nothing and is reported with its position', () => {
-    const text = 'x\ndb.query(a) // rampart-ignore sql-injection\n// rampart-ignore-next-line sql-injection:   \n// rampart-ignore-next-line : why\n';
+    // Spelled in two parts so that reviewing this repository does not read these malformed samples as this file's own.
+    const ignore = ['rampart', 'ignore'].join('-');
+    const text = `x\ndb.query(a) // ${ignore} sql-injection\n// ${ignore}-next-line sql-injection:   \n// ${ignore}-next-line : why\n`;
     const { directives, errors } = parseSuppressions('b.ts', text);
     expect(directives).toEqual([]);
     expect(errors.map((e) => [e.position?.line, e.position?.column])).toEqual([[2, 13], [3, 1], [4, 1]]);

@@ -3,5 +3,5 @@ export { CLASS_DESCRIPTIONS, SARIF_LEVEL, SECURITY_SEVERITY, type ClassDescripti
 export { formatJson } from './json.js';
 export type { ReviewReport } from './report.js';
 export { artifactUri, FINGERPRINT_KEY, formatSarif, SARIF_SCHEMA, sarifLog, type SarifLog } from './sarif.js';
-export { formatText, summaryLine, wantsColor, type TextReportOptions } from './text.js';
+export { formatFixes, formatText, summaryLine, wantsColor, type TextReportOptions } from './text.js';
 export { TOOL_NAME, TOOL_VERSION } from './version.js';

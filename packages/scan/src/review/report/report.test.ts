@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import type { ReviewResult } from '../types.js';
-import { formatJson, formatSarif, formatText, sarifLog, summaryLine, wantsColor, type ReviewReport } from './index.js';
+import { formatFixes, formatJson, formatSarif, formatText, sarifLog, summaryLine, wantsColor, type ReviewReport } from './index.js';
 import { SAMPLE_SOURCE, sampleFinding } from './sample-findings.fixtures.js';
 import { TOOL_VERSION } from './version.js';
 
@@ -86,6 +86,43 @@ function sarifSchemaValidator() {
   ajv.addFormat('date-time', (value: string) => !Number.isNaN(Date.parse(value)));
   return ajv.compile(schema);
 }
+
+describe('ignored files and fixes in the reports', () => {
+  const withIgnored: ReviewReport = { result: { ...result, findings: [] }, ignored: [{ ignoreFile: 'packages/scan/.rampart-review-ignore', files: 120 }] };
+
+  it('the text summary says how many files were ignored and by which file', () => {
+    expect(summaryLine(withIgnored)).toBe(
+      'rampart review: no findings in 12 files (345 lines); 1 suppressed; 2 file errors; 120 files ignored by packages/scan/.rampart-review-ignore',
+    );
+  });
+
+  it('SARIF carries a note notification per ignore file, and stays valid', () => {
+    const log = sarifLog(withIgnored);
+    const notes = log.runs[0].invocations[0]?.toolExecutionNotifications.filter((n) => n.level === 'note');
+    expect(notes?.map((n) => [n.message.text, n.locations?.[0]?.physicalLocation.artifactLocation.uri])).toEqual([
+      ['120 source files not reviewed: ignored by packages/scan/.rampart-review-ignore (each pattern there gives its reason)', 'packages/scan/.rampart-review-ignore'],
+    ]);
+    expect(sarifSchemaValidator()(JSON.parse(JSON.stringify(log)))).toBe(true);
+  });
+
+  it('JSON lists the ignored files and what --fix did; the text lists each fix and refusal', () => {
+    const fixes = { dryRun: false, files: ['src/routes/users.ts'], diff: '', fixed: [{ finding: high, description: 'Pass the value as a query parameter.' }], unfixed: [{ finding: medium, reason: 'no mechanical fix for path-traversal' }] };
+    const json = JSON.parse(formatJson({ ...withIgnored, fixes })) as Record<string, unknown>;
+    expect(json.ignored).toEqual([{ ignoreFile: 'packages/scan/.rampart-review-ignore', files: 120 }]);
+    expect(json.fixes).toEqual({
+      dryRun: false,
+      files: ['src/routes/users.ts'],
+      fixed: [{ ruleId: high.ruleId, file: 'src/routes/users.ts', line: 3, column: 3, fingerprint: high.fingerprint, description: 'Pass the value as a query parameter.' }],
+      unfixed: [{ ruleId: 'path-traversal/fs-read', file: 'src/files.ts', line: 3, column: 3, fingerprint: medium.fingerprint, reason: 'no mechanical fix for path-traversal' }],
+    });
+    expect(formatFixes(fixes)).toBe(
+      'fixed src/routes/users.ts:3:3 sql-injection/string-built-query: Pass the value as a query parameter.\n' +
+      'not fixed src/files.ts:3:3 path-traversal/fs-read: no mechanical fix for path-traversal\n',
+    );
+    expect(summaryLine({ ...withIgnored, fixes })).toMatch(/; 1 fixed, 1 not fixable$/);
+    expect(summaryLine({ ...withIgnored, fixes: { ...fixes, dryRun: true } })).toMatch(/; 1 fixable \(dry run, nothing written\), 1 not fixable$/);
+  });
+});
 
 describe('SARIF report', () => {
   const log = JSON.parse(formatSarif(report)) as ReturnType<typeof sarifLog>;

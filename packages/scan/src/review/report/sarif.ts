@@ -1,4 +1,4 @@
-import { compareText } from '../files.js';
+import { compareText, type IgnoredFiles } from '../files.js';
 import { SEVERITIES, type FileError, type Finding, type SourceRange, type Suppression } from '../types.js';
 import { CLASS_DESCRIPTIONS, SARIF_LEVEL, SECURITY_SEVERITY } from './classes.js';
 import type { ReviewReport } from './report.js';
@@ -156,11 +156,21 @@ function notification(error: FileError): { level: Level; message: SarifMessage; 
   return { level: 'error', message: { text: `${error.file}: ${error.message}` }, locations: [where] };
 }
 
+/** Files a `.rampart-review-ignore` kept out: a note, so a reader of the log knows the review did not cover them. */
+function ignoredNotification(ignored: IgnoredFiles): { level: Level; message: SarifMessage; locations: SarifLocation[] } {
+  return {
+    level: 'note',
+    message: { text: `${ignored.files} source file${ignored.files === 1 ? '' : 's'} not reviewed: ignored by ${ignored.ignoreFile} (each pattern there gives its reason)` },
+    locations: [{ physicalLocation: { artifactLocation: { uri: artifactUri(ignored.ignoreFile), uriBaseId: '%SRCROOT%' } } }],
+  };
+}
+
 /**
  * The report as a SARIF 2.1.0 log for GitHub code scanning and other SARIF consumers. Suppressed findings are included
  * with an `inSource` suppression (consumers show them as dismissed, with the reason); file errors become tool
- * execution notifications. The review ran to completion when a log is written, so `executionSuccessful` is true; a
- * file that could not be analysed is an `error`-level notification.
+ * execution notifications, and so do the files a `.rampart-review-ignore` left out (`note`). The review ran to
+ * completion when a log is written, so `executionSuccessful` is true; a file that could not be analysed is an
+ * `error`-level notification.
  */
 export function sarifLog(report: ReviewReport): SarifLog {
   const { result: review } = report;
@@ -187,7 +197,7 @@ export function sarifLog(report: ReviewReport): SarifLog {
         tool: { driver: { name: TOOL_NAME, version: TOOL_VERSION, semanticVersion: TOOL_VERSION, rules } },
         columnKind: 'utf16CodeUnits',
         results: all.map(({ finding, suppression }) => result(finding, indexOf.get(finding.ruleId) ?? 0, suppression)),
-        invocations: [{ executionSuccessful: true, toolExecutionNotifications: review.errors.map(notification) }],
+        invocations: [{ executionSuccessful: true, toolExecutionNotifications: [...review.errors.map(notification), ...(report.ignored ?? []).map(ignoredNotification)] }],
         properties,
       },
     ],

@@ -77,7 +77,25 @@ export function summaryLine(report: ReviewReport): string {
   if (report.baseline !== undefined) parts.push(`${report.baseline.baselined} baselined, ${report.baseline.fixed} fixed since the baseline`);
   if (report.belowThreshold !== undefined && report.belowThreshold > 0) parts.push(`${report.belowThreshold} below the severity threshold`);
   if (result.errors.length > 0) parts.push(plural(result.errors.length, 'file error'));
+  for (const { ignoreFile, files } of report.ignored ?? []) parts.push(`${plural(files, 'file')} ignored by ${ignoreFile}`);
+  if (report.fixes !== undefined) {
+    const { fixed, unfixed, dryRun } = report.fixes;
+    parts.push(`${dryRun ? `${fixed.length} fixable (dry run, nothing written)` : `${fixed.length} fixed`}, ${unfixed.length} not fixable`);
+  }
   return `rampart review: ${parts.join('; ')}`;
+}
+
+/**
+ * What `--fix` did, one line per finding: `fixed <place> <rule>: <what changed>` or `not fixed <place> <rule>: <why>`.
+ * The reasons matter: a finding left alone is one a person must fix, and the line says what made the rewrite unsafe.
+ */
+export function formatFixes(fixes: NonNullable<ReviewReport['fixes']>): string {
+  const place = (finding: Finding): string => `${at(finding.range.file, finding.range.start.line, finding.range.start.column)} ${finding.ruleId}`;
+  const lines = [
+    ...fixes.fixed.map(({ finding, description }) => `${fixes.dryRun ? 'would fix' : 'fixed'} ${place(finding)}: ${description}`),
+    ...fixes.unfixed.map(({ finding, reason }) => `not fixed ${place(finding)}: ${reason}`),
+  ];
+  return lines.length === 0 ? 'rampart review --fix: nothing to fix\n' : `${lines.join('\n')}\n`;
 }
 
 /**
