@@ -45,9 +45,15 @@ const ENGINE_MODULE = '../packages/scan/src/review/engine/index.js';
 const THREADED_MODULE = '../packages/scan/src/review/review.js';
 
 async function loadReviewSources(): Promise<ReviewSources> {
-  const engine = (await import(ENGINE_MODULE)) as { reviewSources?: ReviewSources };
-  if (typeof engine.reviewSources !== 'function') throw new Error(`${ENGINE_MODULE} does not export reviewSources()`);
-  return engine.reviewSources;
+  const engine = (await import(ENGINE_MODULE)) as {
+    reviewSources?: (sources: readonly CaseFile[], options?: { readonly rules?: unknown }) => ReturnType<ReviewSources>;
+    builtinRuleSet?: () => unknown;
+  };
+  const { reviewSources, builtinRuleSet } = engine;
+  if (typeof reviewSources !== 'function') throw new Error(`${ENGINE_MODULE} does not export reviewSources()`);
+  // The rule packs are loaded and validated once and shared by every case, as one review shares them across files.
+  const rules = typeof builtinRuleSet === 'function' ? builtinRuleSet() : undefined;
+  return (sources) => reviewSources(sources, rules === undefined ? {} : { rules });
 }
 
 async function loadThreadedReview(): Promise<ThreadedReview> {

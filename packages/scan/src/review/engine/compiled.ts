@@ -40,6 +40,12 @@ function regex(source: string | undefined): RegExp | undefined {
   return source === undefined ? undefined : new RegExp(source, 'i');
 }
 
+/** A source that is the result of a call (`stmt.all()`), matched by method name and receiver text. */
+export interface CallSource {
+  readonly spec: SourceSpec;
+  readonly receiver?: RegExp;
+}
+
 export class CompiledRules {
   readonly ruleById = new Map<string, Rule>();
   readonly sinkFunctions = new Map<string, CompiledSink[]>();
@@ -51,6 +57,7 @@ export class CompiledRules {
   readonly sanitizerMethods = new Map<string, CompiledSanitizer[]>();
   readonly sanitizerTags = new Map<string, CompiledSanitizer[]>();
   readonly sources = new Map<string, RoleSources>();
+  readonly callSources = new Map<string, CallSource[]>();
   readonly chains = new Map<string, Set<string>>();
   readonly roleMembers = new Map<string, Map<string, string>>();
   /** Method names and properties of framework-object sinks: calls on parameters with these names are summarised. */
@@ -110,6 +117,10 @@ export class CompiledRules {
   }
 
   private addSource(spec: SourceSpec): void {
+    if (spec.call !== undefined) {
+      for (const method of spec.call.methods) push(this.callSources, method, { spec, receiver: regex(spec.call.receiver) });
+      return;
+    }
     let sources = this.sources.get(spec.role);
     if (sources === undefined) {
       sources = { properties: new Map(), methods: new Map(), events: new Map(), prefixes: new Set() };

@@ -23,6 +23,7 @@ const SOURCE_WORDS: Readonly<Record<string, string>> = {
   'http.ip': 'client address',
   argv: 'command-line argument',
   env: 'environment variable',
+  'db.read': 'stored data',
 };
 
 /** Human words for a source kind. */

@@ -2,7 +2,7 @@
  * Lexical scopes and the functions and classes the analysed code defines. Scopes make the analysis scope-aware: a
  * parameter named `req` in a helper shadows nothing and is a symbolic parameter, not "the request".
  */
-import type { ClassDeclaration, ClassExpression, Function as FunctionNode } from '@babel/types';
+import type { ClassDeclaration, ClassExpression, Function as FunctionNode, Node } from '@babel/types';
 import type { FunctionSummary } from './summary.js';
 import type { Value } from './values.js';
 
@@ -12,6 +12,8 @@ export interface Binding {
   readonly depth: number;
   /** A narrowing made by a guard shadows `original`; assignments go to both. */
   readonly original?: Binding;
+  /** A `const` holding a condition (`const isLocal = x.startsWith('/') && …`): testing it narrows like the condition. */
+  condition?: Node;
 }
 
 export class Scope {

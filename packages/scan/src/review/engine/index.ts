@@ -7,5 +7,5 @@ export type { ModuleSummary, FunctionSummary, ClassSummary, ExportEntry, SinkHit
 export type { ParsedModule } from './parse.js';
 export type { RuleSet, Rule, TaintRule, ConfigRule, SinkSpec, SourceSpec, SanitizerSpec, RoleSpec } from '../rules/types.js';
 export { RulePackError } from '../rules/validate.js';
-export { loadRuleSet, parsePack, BUILTIN_RULES_DIR } from '../rules/load.js';
+export { builtinRuleSet, loadRuleSet, parsePack, BUILTIN_RULES_DIR } from '../rules/load.js';
 export { MAX_ROUNDS, type ReviewEngine, type SourceFile, type ModuleAnalysis } from './api.js';

@@ -3,7 +3,7 @@
  * worker orchestrator runs the same rounds on threads through `engine`.
  */
 import type { FileError, Finding } from '../types.js';
-import { loadRuleSet } from '../rules/load.js';
+import { builtinRuleSet, loadRuleSet } from '../rules/load.js';
 import type { RuleSet } from '../rules/types.js';
 import { ModuleAnalyzer } from './analyzer.js';
 import { MAX_ROUNDS, type ModuleAnalysis, type ReviewEngine, type SourceFile } from './api.js';
@@ -27,7 +27,7 @@ export function analyzeModule(
 
 /** The review engine: parse once, analyse in rounds with summaries, stop when summaries stop changing. */
 export const engine: ReviewEngine<RuleSet, ParsedModule, ModuleSummary> = {
-  loadRuleSet: (options) => loadRuleSet(options?.extraPacks === undefined ? {} : { extraPacks: options.extraPacks }),
+  loadRuleSet: (options) => (options?.extraPacks === undefined ? builtinRuleSet() : loadRuleSet({ extraPacks: options.extraPacks })),
   parseModule: parseSource,
   analyzeModule,
   summariesEqual,
@@ -52,7 +52,7 @@ export interface ReviewSourcesResult {
  * A module is re-analysed in a round only when a module it imports changed its summary in the previous round.
  */
 export function reviewSources(sources: readonly SourceFile[], options: ReviewSourcesOptions = {}): ReviewSourcesResult {
-  const rules = options.rules ?? loadRuleSet(options.extraPacks === undefined ? {} : { extraPacks: options.extraPacks });
+  const rules = options.rules ?? (options.extraPacks === undefined ? builtinRuleSet() : loadRuleSet({ extraPacks: options.extraPacks }));
   const errors: FileError[] = [];
   const parsed: ParsedModule[] = [];
   let linesReviewed = 0;

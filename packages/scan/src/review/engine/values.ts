@@ -4,6 +4,7 @@
  */
 import type { Confidence, FlowStep } from '../types.js';
 import type { TaintShape } from '../rules/types.js';
+import { classBit } from './classes.js';
 import type { ClassInfo, FunctionInfo } from './functions.js';
 import type { ClassSummary, FunctionSummary } from './summary.js';
 
@@ -38,6 +39,8 @@ export type Ref =
   | { readonly kind: 'summary-class'; readonly summary: ClassSummary; readonly name: string; readonly file: string }
   | { readonly kind: 'summary-instance'; readonly summary: ClassSummary; readonly name: string; readonly file: string }
   | { readonly kind: 'schema'; readonly schema: SchemaShape }
+  /** An import from a relative file outside the review: known only by its exported name (`escapeFilterValue`). */
+  | { readonly kind: 'unresolved'; readonly name: string }
   | { readonly kind: 'regex'; readonly source: string; readonly flags: string };
 
 /** What a validation schema (zod, joi, yup) lets through: see schema.ts. */
@@ -59,6 +62,13 @@ export interface Value {
   readonly literal?: string | number | boolean;
   /** Elements of a known array literal (for `[a, b] = …` and `ALLOWED.includes`). */
   readonly elements?: readonly Value[];
+  /**
+   * Read with an attacker-chosen key (`obj[key]`, `node = node[part]`): it may be `Object.prototype` itself, so a
+   * write into it pollutes every object (CWE-1321).
+   */
+  readonly protoReach?: boolean;
+  /** Made by `Object.create(null)`: no prototype, so `__proto__` is an ordinary key on it. */
+  readonly nullProto?: boolean;
 }
 
 /** The value nothing untrusted reaches. Never mutated. */
@@ -124,6 +134,17 @@ export function cleaned(taints: readonly Taint[], mask: number): readonly Taint[
   return taints.map((taint) => ({ ...taint, clean: taint.clean | mask }));
 }
 
+/** The class bit of log injection (see classes.ts), for decoded(). */
+const LOG_INJECTION = classBit('log-injection');
+/**
+ * Percent-decoding turns `%0A` into a line break: the raw request target was safe to log (HTTP parsers reject CR/LF
+ * in it), the decoded value is not (CWE-117).
+ */
+export function decoded(taints: readonly Taint[]): readonly Taint[] {
+  const bit = LOG_INJECTION;
+  return taints.map((taint) => ((taint.clean & bit) === 0 ? taint : { ...taint, clean: taint.clean & ~bit }));
+}
+
 /** The same taints, now known to be strings (after concatenation, template literals, string methods). */
 export function asStrings(taints: readonly Taint[]): readonly Taint[] {
   if (taints.length === 0 || taints.every((taint) => taint.shape === 'string')) return taints;
@@ -161,10 +182,12 @@ export function join(a: Value, b: Value, depth = 0): Value {
     }
   }
   const ref = a.ref ?? b.ref;
-  const result: { taints: readonly Taint[]; props?: Map<string, Value>; ref?: Ref; html?: boolean } = { taints };
+  const result: { taints: readonly Taint[]; props?: Map<string, Value>; ref?: Ref; html?: boolean; protoReach?: boolean; nullProto?: boolean } = { taints };
   if (props !== undefined) result.props = props;
   if (ref !== undefined) result.ref = ref;
   if (a.html === true || b.html === true) result.html = true;
+  if (a.protoReach === true || b.protoReach === true) result.protoReach = true;
+  if (a.nullProto === true && b.nullProto === true) result.nullProto = true;
   return result;
 }
 
@@ -183,6 +206,7 @@ export function deepTaints(value: Value, depth = 0): readonly Taint[] {
   let taints = value.taints;
   if (depth >= 4) return taints;
   for (const prop of value.props?.values() ?? []) taints = unionTaints(taints, deepTaints(prop, depth + 1));
+  for (const element of value.elements ?? []) taints = unionTaints(taints, deepTaints(element, depth + 1));
   return taints;
 }
 

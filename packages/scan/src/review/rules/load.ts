@@ -49,6 +49,17 @@ export function parsePack(text: string, file: string): ReturnType<typeof validat
   return validatePack(document.toJS({ maxAliasCount: 100 }), file);
 }
 
+let builtin: RuleSet | undefined;
+
+/**
+ * The built-in packs alone, loaded and validated once per process (per worker thread): reading and validating the
+ * YAML costs far more than reviewing a small file, so reviews without extra packs share this rule set.
+ */
+export function builtinRuleSet(): RuleSet {
+  builtin ??= loadRuleSet();
+  return builtin;
+}
+
 /**
  * Loads the built-in packs, then `extraPacks` (files or directories of `.yaml`/`.yml`). A rule id defined twice is an
  * error, so a user pack cannot silently replace a built-in rule.

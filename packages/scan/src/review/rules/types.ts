@@ -16,7 +16,8 @@ export type ArgumentSelector = number | 'last' | 'all';
  * - `functions`: qualified names. `module:export.path` for imports/requires (`child_process:exec`, `lodash:merge`),
  *   a bare module name for the module itself or its default export (`escape-html`), and the plain dotted path for
  *   globals that no local binding shadows (`eval`, `JSON.parse`, `setTimeout`).
- * - `constructors`: the same names, matched on `new`.
+ * - `constructors`: the same names, matched on `new`; `'*'` with `receiver` (tested on the callee's source text) is any
+ *   class the application defines or imports from its own files (`new Project(body)`), never a global or a package.
  * - `methods` with `receiver` (a case-insensitive regular expression tested on the receiver's source text),
  *   `modules` (the receiver came from one of these modules, e.g. `new Pool()` from `pg`) or `role` (the receiver is a
  *   framework object such as `express.res`). Without any of the three, any receiver matches.
@@ -39,9 +40,12 @@ export interface OptionCondition {
   readonly arg: ArgumentSelector;
   /** Dotted property path inside the options object (`cookie.httpOnly`). */
   readonly key: string;
-  /** `truthy`/`falsy` need a literal; `present`/`absent` look only at the key; `contains` tests array literal items. */
-  readonly is: 'truthy' | 'falsy' | 'present' | 'absent' | 'contains';
-  /** For `contains`: the literal item (case-insensitive). */
+  /**
+   * `truthy`/`falsy` need a literal; `present`/`absent` look only at the key; `contains` tests array literal items;
+   * `matches` tests the option value's source text against the regular expression in `value` (case-insensitive).
+   */
+  readonly is: 'truthy' | 'falsy' | 'present' | 'absent' | 'contains' | 'matches';
+  /** For `contains`: the literal item (case-insensitive); for `matches`: the regular expression. */
   readonly value?: string;
 }
 
@@ -56,6 +60,11 @@ export interface CallCondition {
   readonly argText?: { readonly arg: number; readonly matches: string };
   /** The call has at least this many arguments. */
   readonly minArgs?: number;
+  /**
+   * The receiver was returned by a method whose name matches this regular expression (`db.prepare(sql)` makes a
+   * statement whose `all(...)` arguments are bound parameters, not SQL text).
+   */
+  readonly receiverCall?: { readonly matches: string };
   /** XSS only: the response is HTML (content type set to HTML, HTML markup in the string, or a default-HTML API). */
   readonly context?: 'html';
 }
@@ -64,8 +73,13 @@ export interface CallCondition {
 export interface SinkSpec extends CalleePattern {
   /** Which arguments carry the dangerous input; ignored for `property` sinks (the assigned value). */
   readonly args?: readonly ArgumentSelector[];
-  /** Look only at this property of the argument object (`filter` of an LDAP search options object). */
+  /**
+   * Look only at this property of the argument object (`filter` of an LDAP search options object). An argument that
+   * is not an object literal counts as the property itself (pg's `query(text)` or `query({ text })`), unless
+   * `argPropertyOnly` is set (a MongoDB filter string is not a `$where` clause).
+   */
   readonly argProperty?: string;
+  readonly argPropertyOnly?: boolean;
   /** Look also inside object/array literals passed as the argument (NoSQL filters, Prisma `data`). */
   readonly deep?: boolean;
   /** Untrusted values of these shapes only (default: any). */
@@ -111,6 +125,8 @@ export type MatcherName =
   | 'insecure-randomness'
   | 'jwt-decode-authorization'
   | 'cors-reflected-origin'
+  | 'forwarded-for-client-address'
+  | 'jwt-none-accepted'
   | 'redos-literal';
 
 /** A misconfiguration found without data flow. Exactly one of `call`, `property`, `assign`, `matcher`. */
@@ -122,8 +138,11 @@ export interface ConfigMatch {
   readonly whenAny?: readonly CallCondition[];
   /** An object-literal property `key: literal` anywhere (`rejectUnauthorized: false`). */
   readonly property?: { readonly key: string; readonly value: string | number | boolean };
-  /** An assignment whose target text matches `target` (regex) and whose value is the literal `value`. */
-  readonly assign?: { readonly target: string; readonly value: string | number | boolean };
+  /**
+   * An assignment whose target text matches `target` (regex) and whose value is the literal `value`, unless the
+   * module also assigns a target matching `unlessAssigned` (Koa's `app.proxy = true` with `app.maxIpsCount = 1`).
+   */
+  readonly assign?: { readonly target: string; readonly value: string | number | boolean; readonly unlessAssigned?: string };
   readonly matcher?: MatcherName;
   readonly options?: Readonly<Record<string, string | number | boolean | readonly string[]>>;
 }
@@ -135,7 +154,10 @@ export interface ConfigRule extends RuleBase {
 
 export type Rule = TaintRule | ConfigRule;
 
-/** Where untrusted data enters: a property, method result, event payload or iteration of a framework object. */
+/**
+ * Where untrusted data enters: a property, method result, event payload or iteration of a framework object — or the
+ * result of a call (`call`), such as rows read back from a database, whatever object it is made on.
+ */
 export interface SourceSpec {
   /** A framework role (`express.req`, `koa.ctx`, …) or `global` for globals such as `process.env`. */
   readonly role: string;
@@ -147,6 +169,11 @@ export interface SourceSpec {
   readonly event?: string;
   /** `for await (const chunk of req)`. */
   readonly iterate?: boolean;
+  /**
+   * The result of these method calls (`stmt.all()`, `db.prepare(sql).get(id)`): `methods` with a `receiver` regex on
+   * the receiver's source text. Stored data is written by earlier requests (stored XSS, CWE-79).
+   */
+  readonly call?: { readonly methods: readonly string[]; readonly receiver?: string };
   /** The method returns a promise of the value (`await request.json()`); informational. */
   readonly async?: boolean;
   readonly kind: string;
@@ -154,6 +181,13 @@ export interface SourceSpec {
   readonly confidence: Confidence;
   /** The value is already validated by the framework (Hono `c.req.valid()`): it is not a source. */
   readonly validated?: boolean;
+  /**
+   * Classes this source does not count for: the operator, not a client, chooses a file path or a service URL in the
+   * environment, so `readFileSync(process.env.KEY_PATH)` is configuration, not path traversal.
+   */
+  readonly safeFor?: readonly VulnerabilityClass[];
+  /** The only classes this source counts for (stored data: XSS), when not every class. */
+  readonly onlyFor?: readonly VulnerabilityClass[];
   /** Human words for the flow's first step, e.g. "request body". */
   readonly label: string;
 }

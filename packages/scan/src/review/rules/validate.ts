@@ -49,9 +49,11 @@ const MATCHERS: readonly MatcherName[] = [
   'insecure-randomness',
   'jwt-decode-authorization',
   'cors-reflected-origin',
+  'forwarded-for-client-address',
+  'jwt-none-accepted',
   'redos-literal',
 ];
-const OPTION_TESTS = ['truthy', 'falsy', 'present', 'absent', 'contains'] as const;
+const OPTION_TESTS = ['truthy', 'falsy', 'present', 'absent', 'contains', 'matches'] as const;
 
 type Data = Readonly<Record<string, unknown>>;
 
@@ -150,11 +152,12 @@ function callee(check: Checker, data: Data, path: string): CalleePattern {
 
 function option(check: Checker, value: unknown, path: string): OptionCondition {
   const data = check.object(value, path, ['arg', 'key', 'is', 'value']);
+  const is = check.oneOf(data.is, `${path}.is`, OPTION_TESTS);
   return stripUndefined({
     arg: check.selector(data.arg, `${path}.arg`),
     key: check.string(data.key, `${path}.key`),
-    is: check.oneOf(data.is, `${path}.is`, OPTION_TESTS),
-    value: check.optionalString(data.value, `${path}.value`),
+    is,
+    value: is === 'matches' ? (check.regex(data.value, `${path}.value`) ?? check.fail(`${path}.value`, 'is required')) : check.optionalString(data.value, `${path}.value`),
   });
 }
 
@@ -174,11 +177,16 @@ function argTest(check: Checker, value: unknown, path: string): { arg: number; m
   return { arg, matches: check.regex(data.matches, `${path}.matches`) ?? check.fail(`${path}.matches`, 'is required') };
 }
 
+function receiverCall(check: Checker, value: unknown, path: string): { matches: string } {
+  const data = check.object(value, path, ['matches']);
+  return { matches: check.regex(data.matches, `${path}.matches`) ?? check.fail(`${path}.matches`, 'is required') };
+}
+
 function conditions(check: Checker, value: unknown, path: string): readonly CallCondition[] | undefined {
   if (value === undefined) return undefined;
   return check.list(value, path).map((item, index) => {
     const at = `${path}[${index}]`;
-    const data = check.object(item, at, ['option', 'receiverOption', 'argLiteral', 'argText', 'minArgs', 'context']);
+    const data = check.object(item, at, ['option', 'receiverOption', 'argLiteral', 'argText', 'minArgs', 'context', 'receiverCall']);
     if (data.minArgs !== undefined && (typeof data.minArgs !== 'number' || data.minArgs < 0)) {
       check.fail(`${at}.minArgs`, 'must be a non-negative number');
     }
@@ -188,6 +196,7 @@ function conditions(check: Checker, value: unknown, path: string): readonly Call
       argLiteral: data.argLiteral === undefined ? undefined : argTest(check, data.argLiteral, `${at}.argLiteral`),
       argText: data.argText === undefined ? undefined : argTest(check, data.argText, `${at}.argText`),
       minArgs: data.minArgs,
+      receiverCall: data.receiverCall === undefined ? undefined : receiverCall(check, data.receiverCall, `${at}.receiverCall`),
       context: data.context === undefined ? undefined : check.oneOf(data.context, `${at}.context`, ['html'] as const),
     });
   });
@@ -198,6 +207,7 @@ function sink(check: Checker, value: unknown, path: string): SinkSpec {
     ...CALLEE_KEYS,
     'args',
     'argProperty',
+    'argPropertyOnly',
     'deep',
     'shapes',
     'when',
@@ -213,6 +223,7 @@ function sink(check: Checker, value: unknown, path: string): SinkSpec {
     ...pattern,
     args,
     argProperty: check.optionalString(data.argProperty, `${path}.argProperty`),
+    argPropertyOnly: check.boolean(data.argPropertyOnly, `${path}.argPropertyOnly`),
     deep: check.boolean(data.deep, `${path}.deep`),
     shapes: data.shapes === undefined ? undefined : check.list(data.shapes, `${path}.shapes`).map((item, index) => check.oneOf(item, `${path}.shapes[${index}]`, SHAPES)),
     when: conditions(check, data.when, `${path}.when`),
@@ -232,11 +243,12 @@ function configMatch(check: Checker, value: unknown, path: string): ConfigMatch 
   }
   let assign: ConfigMatch['assign'];
   if (data.assign !== undefined) {
-    const entry = check.object(data.assign, `${path}.assign`, ['target', 'value']);
-    assign = {
+    const entry = check.object(data.assign, `${path}.assign`, ['target', 'value', 'unlessAssigned']);
+    assign = stripUndefined({
       target: check.regex(entry.target, `${path}.assign.target`) ?? check.fail(`${path}.assign.target`, 'is required'),
       value: check.literal(entry.value, `${path}.assign.value`),
-    };
+      unlessAssigned: check.regex(entry.unlessAssigned, `${path}.assign.unlessAssigned`),
+    });
   }
   let options: ConfigMatch['options'];
   if (data.options !== undefined) {
@@ -298,22 +310,39 @@ function rule(check: Checker, value: unknown, path: string, pack: string): Rule 
 }
 
 function source(check: Checker, value: unknown, path: string): SourceSpec {
-  const data = check.object(value, path, ['role', 'property', 'method', 'event', 'iterate', 'async', 'kind', 'shape', 'confidence', 'validated', 'label']);
+  const data = check.object(value, path, ['role', 'property', 'method', 'event', 'iterate', 'call', 'async', 'kind', 'shape', 'confidence', 'validated', 'safeFor', 'onlyFor', 'label']);
+  let call: SourceSpec['call'];
+  if (data.call !== undefined) {
+    const entry = check.object(data.call, `${path}.call`, ['methods', 'receiver']);
+    call = stripUndefined({
+      methods: check.strings(entry.methods, `${path}.call.methods`) ?? check.fail(`${path}.call.methods`, 'is required'),
+      receiver: check.regex(entry.receiver, `${path}.call.receiver`),
+    });
+  }
   const spec: SourceSpec = stripUndefined({
     role: check.string(data.role, `${path}.role`),
     property: check.optionalString(data.property, `${path}.property`),
     method: check.optionalString(data.method, `${path}.method`),
     event: check.optionalString(data.event, `${path}.event`),
     iterate: check.boolean(data.iterate, `${path}.iterate`),
+    call,
     async: check.boolean(data.async, `${path}.async`),
     kind: check.string(data.kind, `${path}.kind`),
     shape: data.shape === undefined ? 'any' : check.oneOf(data.shape, `${path}.shape`, SHAPES),
     confidence: data.confidence === undefined ? 'high' : check.oneOf(data.confidence, `${path}.confidence`, CONFIDENCES),
     validated: check.boolean(data.validated, `${path}.validated`),
+    safeFor:
+      data.safeFor === undefined
+        ? undefined
+        : check.list(data.safeFor, `${path}.safeFor`).map((item, index) => check.oneOf(item, `${path}.safeFor[${index}]`, VULNERABILITY_CLASSES as readonly VulnerabilityClass[])),
+    onlyFor:
+      data.onlyFor === undefined
+        ? undefined
+        : check.list(data.onlyFor, `${path}.onlyFor`).map((item, index) => check.oneOf(item, `${path}.onlyFor[${index}]`, VULNERABILITY_CLASSES as readonly VulnerabilityClass[])),
     label: check.string(data.label, `${path}.label`),
   });
-  const ways = [spec.property, spec.method, spec.event, spec.iterate].filter((part) => part !== undefined);
-  if (ways.length !== 1) check.fail(path, 'needs exactly one of property, method, event, iterate');
+  const ways = [spec.property, spec.method, spec.event, spec.iterate, spec.call].filter((part) => part !== undefined);
+  if (ways.length !== 1) check.fail(path, 'needs exactly one of property, method, event, iterate, call');
   return spec;
 }
 

@@ -5,5 +5,5 @@ export function exportZip(req, res) {
   const name = req.body.name;
   const quoted = quote([`/srv/exports/${name}.zip`]);
   execSync(`zip -r ${quoted} /srv/reports`);
-  res.download(`/srv/exports/${name}.zip`);
+  res.download(`${name}.zip`, { root: '/srv/exports' });
 }

@@ -6,5 +6,5 @@ export function logout(ctx: Context) {
   ctx.session = null;
   const returnTo = String(ctx.query.returnTo ?? '/');
   const target = new URL(returnTo, ORIGIN);
-  ctx.redirect(target.origin === ORIGIN ? target.pathname + target.search : '/');
+  ctx.redirect(target.origin === ORIGIN ? target.href : '/');
 }

@@ -5,6 +5,7 @@
  * super-linear regular expressions. Call patterns and options come from the rule packs; the few checks that need
  * more than a pattern are the named matchers below.
  */
+import { VISITOR_KEYS } from '@babel/types';
 import type * as t from '@babel/types';
 import type { Finding } from '../../types.js';
 import type { CallCondition, ConfigRule } from '../../rules/types.js';
@@ -139,29 +140,53 @@ export class ConfigChecker {
     if (init.type === 'ObjectExpression' && declarator.id.type === 'Identifier') this.objects.set(declarator.id.name, init);
   }
 
+  /**
+   * The name rules use for a callee: `module:export.path`, with `()` for a call on the way (`cookies().set` from
+   * next/headers is `next/headers:cookies().set`), or the dotted path of a global.
+   */
   private qualifiedName(node: t.Node): string | undefined {
     const parts: string[] = [];
     let current: t.Node = node;
-    while (current.type === 'MemberExpression' || current.type === 'OptionalMemberExpression') {
-      if (current.computed || current.property.type !== 'Identifier') return undefined;
-      parts.unshift(current.property.name);
-      current = current.object;
+    for (;;) {
+      if (current.type === 'MemberExpression' || current.type === 'OptionalMemberExpression') {
+        if (current.computed || current.property.type !== 'Identifier') return undefined;
+        parts.unshift(current.property.name);
+        current = current.object;
+      } else if (current.type === 'CallExpression' || current.type === 'OptionalCallExpression') {
+        parts.unshift('()');
+        current = current.callee;
+      } else if (current.type === 'AwaitExpression') {
+        current = current.argument;
+      } else {
+        break;
+      }
     }
     if (current.type !== 'Identifier') return undefined;
     const imported = this.imports.get(current.name);
     if (imported !== undefined) {
-      const path = [...imported.path, ...parts];
-      return path.length === 0 ? imported.module : `${imported.module}:${path.join('.')}`;
+      const path = joinPath([...imported.path, ...parts]);
+      return path === '' ? imported.module : `${imported.module}:${path}`;
     }
-    return [current.name, ...parts].join('.');
+    return joinPath([current.name, ...parts]);
+  }
+
+  /** `const jar = await cookies()`: the name now stands for what the imported call returns. */
+  private collectCallResult(declarator: t.VariableDeclarator): void {
+    if (declarator.id.type !== 'Identifier' || declarator.init === null || declarator.init === undefined) return;
+    let init: t.Node = declarator.init;
+    if (init.type === 'AwaitExpression') init = init.argument;
+    if (init.type !== 'CallExpression' || init.callee.type !== 'Identifier') return;
+    const imported = this.imports.get(init.callee.name);
+    if (imported !== undefined) this.imports.set(declarator.id.name, { module: imported.module, path: [...imported.path, '()'] });
   }
 
   private visit(node: t.Node): void {
     this.ancestors.push(node);
     try {
       this.inspect(node);
-      for (const key of Object.keys(node)) {
-        if (key === 'loc' || key === 'leadingComments' || key === 'trailingComments' || key === 'innerComments' || key === 'extra') continue;
+      // Babel's list of child keys per node type: walking Object.keys of every node (positions, comments, extra)
+      // was the largest single cost of configuration checks.
+      for (const key of VISITOR_KEYS[node.type] ?? Object.keys(node)) {
         const child = (node as unknown as Record<string, unknown>)[key];
         if (Array.isArray(child)) {
           for (const item of child) if (isNode(item)) this.visit(item);
@@ -192,6 +217,8 @@ export class ConfigChecker {
         return;
       case 'VariableDeclarator':
         if (node.id.type === 'Identifier' && node.init !== null && node.init !== undefined) this.secretCandidate(node.id.name, node.init, node);
+        this.collectCallResult(node);
+        this.forwardedFor(node);
         return;
       case 'ClassProperty':
         if (node.key.type === 'Identifier' && node.value !== null && node.value !== undefined) this.secretCandidate(node.key.name, node.value, node);
@@ -202,6 +229,9 @@ export class ConfigChecker {
         return;
       case 'RegExpLiteral':
         this.redos(node.pattern, node);
+        return;
+      case 'IfStatement':
+        this.noneAlgorithmAccepted(node);
         return;
       default:
         return;
@@ -231,17 +261,32 @@ export class ConfigChecker {
       if (rule.match.when !== undefined && !rule.match.when.every((condition) => this.condition(condition, node))) continue;
       if (rule.match.unless?.some((condition) => this.condition(condition, node)) === true) continue;
       if (rule.match.whenAny !== undefined && !rule.match.whenAny.some((condition) => this.condition(condition, node))) continue;
-      this.report(rule, node, undefined, this.fixFor(rule, node));
+      this.report(rule, this.location(rule, node), undefined, this.fixFor(rule, node));
     }
     if (qname === 'Math.random' && !isNewExpression(node)) this.insecureRandom(node);
     if (method === 'update' || method === 'digest') this.weakPasswordHash(node, method);
     if (qname !== undefined) this.weakPasswordHashFunction(node, qname);
-    if (qname === 'jsonwebtoken:decode' || qname === 'jwt-decode' || qname === 'jose:decodeJwt') this.jwtDecode(node);
+    if (qname !== undefined && this.jwtDecoders().includes(qname)) this.jwtDecode(node);
     if (method !== undefined && ['setHeader', 'header', 'set', 'append'].includes(method)) this.corsReflection(node);
     if (qname === 'RegExp' && node.arguments[0] !== undefined) {
       const pattern = stringValue(node.arguments[0]);
       if (pattern !== undefined) this.redos(pattern, node);
     }
+  }
+
+  /**
+   * Where a call finding belongs: on the offending option when a condition names one that is there
+   * (`cookie: { secure: false }`, `origin: (o) => o`), else on the call.
+   */
+  private location(rule: ConfigRule, node: t.CallExpression | t.NewExpression): t.Node {
+    const conditions = [...(rule.match.whenAny ?? []), ...(rule.match.when ?? [])];
+    for (const condition of conditions) {
+      const option = condition.option;
+      if (option === undefined || option.is === 'absent' || !this.condition(condition, node)) continue;
+      const info = this.optionInfo(node.arguments, option.arg, option.key);
+      if (info !== undefined) return info.node;
+    }
+    return node;
   }
 
   private optionInfo(args: readonly t.Node[], selector: number | 'last' | 'all', key: string): OptionInfo | undefined {
@@ -291,6 +336,8 @@ export class ConfigChecker {
           return info !== undefined && 'literal' in info && !info.literal;
         case 'contains':
           return (info?.elements ?? (info?.literal === undefined ? [] : [info.literal])).some((item) => String(item).toLowerCase() === option.value?.toLowerCase());
+        case 'matches':
+          return info !== undefined && new RegExp(option.value ?? '', 'i').test(rawTextOf(this.parsed.text, info.node));
       }
     }
     return true;
@@ -329,10 +376,20 @@ export class ConfigChecker {
     const literal = literalOf(node.right);
     for (const rule of this.assignRules) {
       const expected = rule.match.assign;
-      if (expected !== undefined && literal === expected.value && new RegExp(expected.target, 'i').test(target)) this.report(rule, node);
+      if (expected === undefined || literal !== expected.value || !new RegExp(expected.target, 'i').test(target)) continue;
+      if (expected.unlessAssigned !== undefined && this.assigns(new RegExp(expected.unlessAssigned, 'i'))) continue;
+      this.report(rule, node);
     }
     const name = node.left.type === 'MemberExpression' && !node.left.computed && node.left.property.type === 'Identifier' ? node.left.property.name : node.left.type === 'Identifier' ? node.left.name : undefined;
     if (name !== undefined) this.secretCandidate(name, node.right, node);
+  }
+
+  /** True when the module assigns to a target whose text matches (a limit set next to the setting). */
+  private assigns(target: RegExp): boolean {
+    return this.parsed.ast.program.body.some((statement) => {
+      const expression = statement.type === 'ExpressionStatement' ? statement.expression : undefined;
+      return expression?.type === 'AssignmentExpression' && target.test(rawTextOf(this.parsed.text, expression.left));
+    });
   }
 
   // ---- hard-coded secrets
@@ -365,6 +422,8 @@ export class ConfigChecker {
     if (rule === undefined || this.isTestFile) return;
     const value = node.type === 'StringLiteral' ? node.value : (node.value.cooked ?? '');
     if (value.length < 16) return;
+    // `xoxb-your-token-here`: a placeholder in the credential's format documents the format, it is not a credential.
+    if (/(your|example|placeholder|changeme|change-me|dummy|sample|here|xxxx|<|>)/i.test(value)) return;
     const formats = rule.match.options?.formats;
     const list: readonly string[] = Array.isArray(formats) ? (formats as readonly string[]) : [];
     for (const format of list) {
@@ -436,11 +495,20 @@ export class ConfigChecker {
 
   // ---- jwt.decode used for decisions
 
+  /** Functions that read a token's claims without checking its signature. */
+  private jwtDecoders(): readonly string[] {
+    const listed = this.matchers.get('jwt-decode-authorization')?.match.options?.functions;
+    return Array.isArray(listed) ? (listed as readonly string[]) : ['jsonwebtoken:decode', 'jwt-decode', 'jose:decodeJwt', 'hono/jwt:decode'];
+  }
+
   private jwtDecode(node: t.CallExpression | t.NewExpression): void {
     const rule = this.matchers.get('jwt-decode-authorization');
     if (rule === undefined) return;
+    // Skip `await`, `as { role?: string }`, `!` and parentheses between the call and the variable holding it.
+    let level = this.ancestors.length - 2;
+    while (level > 0 && /^(AwaitExpression|TSAsExpression|TSNonNullExpression|TSSatisfiesExpression|ParenthesizedExpression|TSTypeAssertion)$/.test(this.ancestors[level]?.type ?? '')) level--;
     const parent = this.ancestors[this.ancestors.length - 2];
-    const holder = parent?.type === 'AwaitExpression' ? this.ancestors[this.ancestors.length - 3] : parent;
+    const holder = this.ancestors[level];
     let name: string | undefined;
     if (holder?.type === 'VariableDeclarator') {
       if (holder.id.type === 'Identifier') name = holder.id.name;
@@ -450,12 +518,59 @@ export class ConfigChecker {
     const scope = fnNode ?? this.parsed.ast.program;
     const text = this.parsed.text.slice(scope.start ?? 0, scope.end ?? 0);
     if (/\.verify\s*\(|jwtVerify\s*\(|\bverify\s*\(/.test(text)) return;
-    const decision = /\.(role|roles|admin|isAdmin|is_admin|permissions|scope|scopes|sub|userId|user_id|id|exp|tenant|groups)\b/;
+    // Any claim read from an unverified token (a role, a subject, an org id) is a decision made on forged data.
+    const decision = /\.\s*[A-Za-z_$][\w$]*/;
     const used =
       name === undefined
-        ? decision.test(rawTextOf(this.parsed.text, parent ?? node))
-        : new RegExp(`\\b(${name})\\s*(\\?\\.|\\.)\\s*(role|roles|admin|isAdmin|is_admin|permissions|scope|scopes|sub|userId|user_id|id|exp|tenant|groups)\\b|if\\s*\\([^)]*\\b(${name})\\b`).test(text);
+        ? decision.test(rawTextOf(this.parsed.text, parent ?? node).slice(rawTextOf(this.parsed.text, node).length))
+        : new RegExp(`\\b(${name})\\s*(\\?\\.|\\.|\\[)|if\\s*\\([^)]*\\b(${name})\\b`).test(text.replace(rawTextOf(this.parsed.text, node), ''));
     if (used) this.report(rule, node);
+  }
+
+  // ---- a hand-written verifier that accepts alg "none"
+
+  /**
+   * `if (alg === 'none') return claims;`: a verifier that branches on the token's own header and hands back the claims
+   * for unsigned tokens accepts forged tokens (CWE-347). Refusing them (`throw`, `return undefined`) is fine.
+   */
+  private noneAlgorithmAccepted(node: t.IfStatement): void {
+    const rule = this.matchers.get('jwt-none-accepted');
+    if (rule === undefined || !this.testsNoneAlgorithm(node.test, new RegExp(String(rule.match.options?.algPattern ?? '^(alg|algorithm)$'), 'i'))) return;
+    const first = node.consequent.type === 'BlockStatement' ? node.consequent.body[0] : node.consequent;
+    if (first?.type !== 'ReturnStatement' || first.argument === null || first.argument === undefined) return;
+    // Handing back claims (`return claims`, `return { ...payload }`) or `true` accepts the token.
+    const returned = first.argument;
+    const accepts =
+      (returned.type === 'Identifier' && returned.name !== 'undefined') ||
+      returned.type === 'MemberExpression' ||
+      returned.type === 'ObjectExpression' ||
+      literalOf(returned) === true;
+    if (accepts) this.report(rule, node.test);
+  }
+
+  /** True when the condition compares an alg-named value with the literal 'none' (any case). */
+  private testsNoneAlgorithm(test: t.Node, names: RegExp): boolean {
+    if (test.type === 'LogicalExpression') return this.testsNoneAlgorithm(test.left, names) || this.testsNoneAlgorithm(test.right, names);
+    if (test.type !== 'BinaryExpression' || (test.operator !== '===' && test.operator !== '==')) return false;
+    const [subject, other] = stringValue(test.right) !== undefined ? [test.left, test.right] : [test.right, test.left];
+    return stringValue(other)?.toLowerCase() === 'none' && names.test(rawTextOf(this.parsed.text, subject));
+  }
+
+  // ---- X-Forwarded-For as the client address
+
+  /**
+   * `const ip = req.headers['x-forwarded-for'].split(',')[0]`: the leftmost entry is whatever the client sent, so
+   * rate limits and allowlists keyed on it are bypassed (CWE-348). The rightmost entry (added by your proxy) is not.
+   */
+  private forwardedFor(node: t.VariableDeclarator): void {
+    const rule = this.matchers.get('forwarded-for-client-address');
+    if (rule === undefined || node.init === null || node.init === undefined || node.id.type !== 'Identifier') return;
+    const text = rawTextOf(this.parsed.text, node.init);
+    if (!/(headers\s*\[\s*|\b(get|header)\s*\(\s*)['"`]x-forwarded-for['"`]/i.test(text)) return;
+    if (/\.pop\s*\(|\.at\s*\(\s*-\s*1|length\s*-\s*1/.test(text)) return;
+    const names = new RegExp(String(rule.match.options?.namePattern ?? '(ip|addr|address|client)'), 'i');
+    if (!names.test(node.id.name) && !/split\s*\(\s*['"`],\s*['"`]\s*\)\s*\[\s*0\s*\]|\.shift\s*\(/.test(text)) return;
+    this.report(rule, node);
   }
 
   // ---- CORS reflection
@@ -468,7 +583,8 @@ export class ConfigChecker {
     if (header === undefined || !/^access-control-allow-origin$/i.test(header) || value === undefined) return;
     if (literalOf(value) !== undefined) return;
     // Only the origin itself (a variable, `req.headers.origin`, `req.get('origin')`) — a function of it is a policy.
-    const valueText = rawTextOf(this.parsed.text, value);
+    // `origin ?? '*'`: the fallback only matters when there is no Origin; the Origin itself is still echoed.
+    const valueText = rawTextOf(this.parsed.text, value).replace(/\s*(\?\?|\|\|)\s*(['"`][^'"`]*['"`]|null|undefined)\s*$/, '');
     if (!/^[\w$.]*origin$|^[\w$.]*headers\s*\[\s*['"]origin['"]\s*\]$|^[\w$.]*(get|header)\s*\(\s*['"]origin['"]\s*\)$/i.test(valueText)) return;
     const fnNode = [...this.ancestors].reverse().find((ancestor) => ancestor.type.includes('Function'));
     const text = this.parsed.text.slice((fnNode ?? this.parsed.ast.program).start ?? 0, (fnNode ?? this.parsed.ast.program).end ?? 0);
@@ -486,6 +602,13 @@ export class ConfigChecker {
     const reason = redosReason(pattern);
     if (reason !== undefined) this.report(rule, node, reason);
   }
+}
+
+/** Joins a callee path, attaching call markers to the name before them (`cookies`, `()`, `set` → `cookies().set`). */
+function joinPath(parts: readonly string[]): string {
+  let result = '';
+  for (const part of parts) result = part === '()' ? `${result}()` : result === '' ? part : `${result}.${part}`;
+  return result;
 }
 
 function isNode(value: unknown): value is t.Node {
