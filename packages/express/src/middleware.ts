@@ -49,6 +49,7 @@ function applyHeaders(res: Response, outcome: ChainOutcome): void {
   for (const name of HEADERS_TO_REMOVE) res.removeHeader(name);
   outcome.headers.forEach(res, setHeader);
   const cookies = outcome.headers.cookies;
+  // rampart-ignore-next-line insecure-cookie: these Set-Cookie values were serialized by core's cookie control, which sets HttpOnly, Secure and SameSite
   if (cookies.length > 0) res.append('set-cookie', [...cookies]);
 }
 

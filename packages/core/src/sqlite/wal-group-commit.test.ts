@@ -51,6 +51,7 @@ describe.runIf(strace !== undefined)('walGroupCommit under strace (RAMPART_TEST_
     const lane = mkdtempSync(join(directory, 'strace-'));
     const trace = join(lane, 'trace');
     const child = join(import.meta.dirname, 'wal-group-commit.fixtures.ts');
+    // rampart-ignore-next-line command-injection: the test runs the strace binary CI names in RAMPART_TEST_STRACE, without a shell
     const run = spawnSync(strace as string, ['-f', '-y', '-e', 'trace=fdatasync,fsync,write', '-o', trace, process.execPath, '--import', 'tsx', child, join(lane, 'x.db')], {
       encoding: 'utf8',
       timeout: 60_000,

@@ -128,6 +128,7 @@ export function registerClientRoutes(app: FastifyInstance, deps: ClientRouteDeps
       const admin = await requireAdmin(request, 'write');
       let issued: Awaited<ReturnType<OAuthClientStore['create']>>;
       try {
+        // rampart-ignore-next-line mass-assignment: OAuthClientStore.create checks the body against an allowlist schema (unknown fields refused) and owns every stored column
         issued = await clients.create(request.body as OAuthClientInput);
       } catch (error) {
         return refusal(request, reply, error, clients);
@@ -190,6 +191,7 @@ export function registerClientRoutes(app: FastifyInstance, deps: ClientRouteDeps
       const patch = request.body as OAuthClientUpdate;
       let client: OAuthClient;
       try {
+        // rampart-ignore-next-line mass-assignment: OAuthClientStore.update checks the patch against an allowlist schema (unknown fields refused), under If-Match
         client = await clients.update(clientId, patch, { ifVersion: expected });
       } catch (error) {
         return refusal(request, reply, error, clients, clientId);

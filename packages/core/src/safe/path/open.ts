@@ -62,6 +62,7 @@ export async function resolveWithin(root: string, userPath: string, options: Saf
 export async function openChecked(resolved: ResolvedTarget, options: SafeJoinOptions = {}): Promise<CheckedFile> {
   let handle: FileHandle;
   try {
+    // rampart-ignore-next-line path-traversal: this is the containment check itself — resolved.target comes from resolveWithin(), which refused anything outside the root; the descriptor is verified below
     handle = await open(resolved.target, OPEN_FLAGS);
   } catch (error) {
     if (errorCode(error) === 'ELOOP') throw new PathError('PATH_OUTSIDE_ROOT', 'symbolic link swapped in before open');
@@ -88,6 +89,7 @@ async function verifyDescriptor(fd: number, stats: Stats, { rootReal, target }: 
   }
   // No /proc: the name must still resolve to itself and to the very file (device + inode) that was opened.
   const again = await realOrNotFound(target);
+  // rampart-ignore-next-line path-traversal: re-checks the contained path just opened (same device and inode), the TOCTOU defence
   const named = await stat(again);
   if (again !== target || named.dev !== stats.dev || named.ino !== stats.ino) {
     throw new PathError('PATH_OUTSIDE_ROOT', 'file changed while it was opened');
@@ -114,6 +116,7 @@ async function realRoot(root: string): Promise<string> {
 
 async function realOrNotFound(path: string): Promise<string> {
   try {
+    // rampart-ignore-next-line path-traversal: resolving symlinks is how the root containment is decided; nothing is read here
     return await realpath(path);
   } catch (error) {
     if (NOT_FOUND_CODES.has(errorCode(error) ?? '')) throw new PathError('PATH_NOT_FOUND', 'cannot resolve');

@@ -136,8 +136,16 @@ export interface ConfigMatch {
   readonly unless?: readonly CallCondition[];
   /** At least one must hold (a cookie missing any one of its flags). */
   readonly whenAny?: readonly CallCondition[];
-  /** An object-literal property `key: literal` anywhere (`rejectUnauthorized: false`). */
-  readonly property?: { readonly key: string; readonly value: string | number | boolean };
+  /**
+   * An object-literal property `key: literal` anywhere (`rejectUnauthorized: false`), unless the same object literal
+   * also has `unlessSibling` (`requestCert: true`: on a TLS *server* it makes client certificates optional, which the
+   * application then checks — not a client that stopped verifying the server).
+   */
+  readonly property?: {
+    readonly key: string;
+    readonly value: string | number | boolean;
+    readonly unlessSibling?: { readonly key: string; readonly value: string | number | boolean };
+  };
   /**
    * An assignment whose target text matches `target` (regex) and whose value is the literal `value`, unless the
    * module also assigns a target matching `unlessAssigned` (Koa's `app.proxy = true` with `app.maxIpsCount = 1`).

@@ -238,8 +238,12 @@ function configMatch(check: Checker, value: unknown, path: string): ConfigMatch 
   if (parts.length !== 1) check.fail(path, 'needs exactly one of call, property, assign, matcher');
   let property: ConfigMatch['property'];
   if (data.property !== undefined) {
-    const entry = check.object(data.property, `${path}.property`, ['key', 'value']);
+    const entry = check.object(data.property, `${path}.property`, ['key', 'value', 'unlessSibling']);
     property = { key: check.string(entry.key, `${path}.property.key`), value: check.literal(entry.value, `${path}.property.value`) };
+    if (entry.unlessSibling !== undefined) {
+      const sibling = check.object(entry.unlessSibling, `${path}.property.unlessSibling`, ['key', 'value']);
+      property = { ...property, unlessSibling: { key: check.string(sibling.key, `${path}.property.unlessSibling.key`), value: check.literal(sibling.value, `${path}.property.unlessSibling.value`) } };
+    }
   }
   let assign: ConfigMatch['assign'];
   if (data.assign !== undefined) {

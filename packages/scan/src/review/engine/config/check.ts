@@ -209,6 +209,9 @@ export class ConfigChecker {
       case 'NewExpression':
         this.inspectCall(node);
         return;
+      case 'ObjectExpression':
+        this.inspectObject(node);
+        return;
       case 'ObjectProperty':
         this.inspectProperty(node);
         return;
@@ -359,14 +362,31 @@ export class ConfigChecker {
 
   // ---- property and assignment rules
 
+  /** Property rules see the whole object literal: a rule may be lifted by a sibling property. */
+  private inspectObject(node: t.ObjectExpression): void {
+    if (this.propertyRules.length === 0) return;
+    const literals = new Map<string, unknown>();
+    for (const property of node.properties) {
+      if (property.type !== 'ObjectProperty' || property.computed) continue;
+      const key = keyName(property.key);
+      if (key !== undefined) literals.set(key, literalOf(property.value));
+    }
+    for (const property of node.properties) {
+      if (property.type !== 'ObjectProperty' || property.computed) continue;
+      const key = keyName(property.key);
+      if (key === undefined) continue;
+      for (const rule of this.propertyRules) {
+        const expected = rule.match.property;
+        if (expected === undefined || expected.key !== key || literals.get(key) !== expected.value) continue;
+        if (expected.unlessSibling !== undefined && literals.get(expected.unlessSibling.key) === expected.unlessSibling.value) continue;
+        this.report(rule, property);
+      }
+    }
+  }
+
   private inspectProperty(node: t.ObjectProperty): void {
     const key = node.computed ? undefined : keyName(node.key);
     if (key === undefined) return;
-    const literal = literalOf(node.value);
-    for (const rule of this.propertyRules) {
-      const expected = rule.match.property;
-      if (expected !== undefined && expected.key === key && literal === expected.value) this.report(rule, node);
-    }
     this.secretCandidate(key, node.value, node);
   }
 
@@ -414,6 +434,9 @@ export class ConfigChecker {
     if (value.length < minLength || shannonEntropy(value) < minEntropy || placeholder.test(value) || /^[a-z]+([-_ .:][a-z]+)*$/i.test(value)) return;
     // Sentences (messages keyed by an error code such as `common_password`) and URLs/paths are not credentials.
     if (/^(https?:\/\/|\/|\.\/)/.test(value) || value.trim().split(/\s+/).length > 2) return;
+    // Regular-expression sources (RFC 7230's `token` grammar as a character class, `\d{6}`) describe tokens; they are
+    // not one.
+    if (/\[[^\]]+\][+*?{]/.test(value) || /\\[dDwWsS]/.test(value)) return;
     this.report(rule, node, name);
   }
 
