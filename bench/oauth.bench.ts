@@ -14,16 +14,15 @@
 //
 // Verification at a resource server (plain, DPoP, mTLS) is in ./resource-server.bench.ts, against oauth4webapi:
 // oidc-provider is an authorization server and verifies nothing at resource servers, so it has no row there.
-import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import type { BenchRow, ComparisonRow, MeasureRow } from './harness.js';
-import { closeConnections, closedLoop, percentile, send } from './server-load.bench.js';
+import { clockTicks, closeConnections, closedLoop, percentile, send, threadCpuMs } from './server-load.bench.js';
 
 const TIME_MS = Number(process.env.RAMPART_BENCH_TIME_MS ?? 1500);
 /** Grant requests in flight: enough to keep the serving thread busy. */
@@ -51,23 +50,6 @@ interface LoadReport {
   readonly failures: readonly (readonly [string, number])[];
   /** CPU time this thread used since it started (ms), when the platform tells (Linux). */
   readonly threadCpuMs: number | undefined;
-}
-
-/** This thread's CPU time since it started, from `/proc/thread-self/stat` (utime + stime, in clock ticks). */
-function threadCpuMs(ticksPerSecond: number): number | undefined {
-  if (!existsSync('/proc/thread-self/stat')) return undefined;
-  const stat = readFileSync('/proc/thread-self/stat', 'utf8');
-  // Fields after "pid (comm) ": state is the first; utime and stime are the 12th and 13th (proc(5) fields 14, 15).
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / ticksPerSecond;
-}
-
-function clockTicks(): number {
-  try {
-    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-  } catch {
-    return 100;
-  }
 }
 
 /** The load thread: client credentials grants in a closed loop; each answer must hold an access token. */

@@ -3,6 +3,8 @@
 // as a flood does), and latency percentiles. Requests leave from many loopback source addresses (127.0.x.y): the
 // server sees as many clients, so its per-client rate limits stay on and none of them throttles a benchmark that is
 // not about them — the way a real crowd reaches a server, not a forwarded header it would have to be told to believe.
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { Pool } from 'undici';
 
 /** One answer: status, body, and how long it took (ms). */
@@ -133,4 +135,22 @@ export async function openLoop(ratePerSecond: number, durationMs: number, op: Op
   }
   await Promise.all(inFlight);
   return summarize(ok, latencies, failures, performance.now() - started);
+}
+
+/** This thread's CPU time since it started, from `/proc/thread-self/stat` (utime + stime, in clock ticks); Linux only. */
+export function threadCpuMs(ticksPerSecond: number): number | undefined {
+  if (!existsSync('/proc/thread-self/stat')) return undefined;
+  const stat = readFileSync('/proc/thread-self/stat', 'utf8');
+  // Fields after "pid (comm) ": state is the first; utime and stime are the 12th and 13th (proc(5) fields 14, 15).
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / ticksPerSecond;
+}
+
+/** Clock ticks per second (`getconf CLK_TCK`), for {@link threadCpuMs}. */
+export function clockTicks(): number {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
 }

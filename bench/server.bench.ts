@@ -97,68 +97,96 @@ async function startTarget(): Promise<Target> {
   return { server, port, emails };
 }
 
-function loginOnce(t: Target, counter: { n: number }) {
-  return async () => {
-    const email = t.emails[counter.n++ % t.emails.length]!;
-    const answer = await sendJson(t.port, 'POST', '/v1/login', { email, password: PASSWORD });
-    return { ok: answer.status === 200, label: String(answer.status), ms: answer.ms };
-  };
+/** Runs logins from a load thread (see ./server-flood.worker.ts) and resolves with its report. */
+async function loginsFromThread(t: Target, load: FloodOrder['load'], durationMs: number): Promise<FloodReport> {
+  const order: FloodOrder = { port: t.port, emails: t.emails, password: PASSWORD, durationMs, load };
+  const worker = startModuleWorker(import.meta.url, 'server-flood.worker', order);
+  try {
+    return await new Promise<FloodReport>((resolve, reject) => {
+      worker.once('message', resolve);
+      worker.once('error', reject);
+    });
+  } finally {
+    await worker.terminate();
+  }
 }
+
+/** CPU time of the whole process (every thread) since `since`, ms. */
+const processCpuMs = (since: NodeJS.CpuUsage): number => {
+  const used = process.cpuUsage(since);
+  return (used.user + used.system) / 1000;
+};
 
 async function loginSuite(t: Target): Promise<{ rows: BenchRow[]; capacity: number }> {
   const stored = await t.server.database.db.selectFrom('rampart_users').select('password_hash').where('email_normalized', '=', t.emails[0]!).executeTakeFirstOrThrow();
   const hash = stored.password_hash;
-  const counter = { n: 0 };
-  await closedLoop(LOGIN_CONCURRENCY, 300, loginOnce(t, counter)); // warm-up
+  await loginsFromThread(t, { mode: 'closed', concurrency: LOGIN_CONCURRENCY }, 500); // warm-up
   // The raw floor, measured two ways at the same concurrency, and the faster one is the peer: @node-rs/argon2 on
   // libuv's pool (four threads on two cores), and core's worker engine (one thread per core, what the server uses)
   // with no HTTP around it. Each floor is measured before and after the logins, and its two runs averaged, so a
-  // machine that gets busier or quieter during the suite does not favour either side.
+  // machine that gets busier or quieter during the suite does not favour either side; each also counts the process's
+  // CPU time, for the per-CPU comparison.
   const password = new TextEncoder().encode(PASSWORD);
   const engine = createWorkerHashingEngine();
-  const floor = async (): Promise<{ libuv: LoadResult; threads: LoadResult }> => ({
-    libuv: await closedLoop(LOGIN_CONCURRENCY, TIME_MS / 2, async () => {
+  const timed = async (verify: () => Promise<boolean>): Promise<{ result: LoadResult; perCpuSecond: number }> => {
+    const since = process.cpuUsage();
+    const result = await closedLoop(LOGIN_CONCURRENCY, TIME_MS / 2, async () => {
       const started = performance.now();
-      const ok = await argon2Verify(hash, PASSWORD);
+      const ok = await verify();
       return { ok, ms: performance.now() - started };
-    }),
-    threads: await closedLoop(LOGIN_CONCURRENCY, TIME_MS / 2, async () => {
-      const started = performance.now();
-      const ok = await engine.argon2Verify(hash, password);
-      return { ok, ms: performance.now() - started };
-    }),
-  });
-  let before: { libuv: LoadResult; threads: LoadResult };
-  let after: { libuv: LoadResult; threads: LoadResult };
-  let login: LoadResult;
+    });
+    return { result, perCpuSecond: (result.ok * 1000) / processCpuMs(since) };
+  };
+  const floor = async () => ({ libuv: await timed(() => argon2Verify(hash, PASSWORD)), threads: await timed(() => engine.argon2Verify(hash, password)) });
+  let before: Awaited<ReturnType<typeof floor>>;
+  let after: Awaited<ReturnType<typeof floor>>;
+  let login: FloodReport;
+  let loginCpuMs: number;
   try {
+    await Promise.all(Array.from({ length: 2 * engine.threads }, () => engine.argon2Verify(hash, password))); // threads up and warm
     before = await floor();
-    login = await closedLoop(LOGIN_CONCURRENCY, TIME_MS, loginOnce(t, counter));
+    const since = process.cpuUsage();
+    login = await loginsFromThread(t, { mode: 'closed', concurrency: LOGIN_CONCURRENCY }, TIME_MS);
+    // The server's CPU: the whole process minus the load thread (the clients, which are other machines in production).
+    loginCpuMs = processCpuMs(since) - (login.cpuMs ?? 0);
     after = await floor();
   } finally {
     await engine.close();
   }
-  const libuvOps = (before.libuv.ops + after.libuv.ops) / 2;
-  const threadsOps = (before.threads.ops + after.threads.ops) / 2;
+  const average = (a: number, b: number): number => (a + b) / 2;
+  const libuvOps = average(before.libuv.result.ops, after.libuv.result.ops);
+  const threadsOps = average(before.threads.result.ops, after.threads.result.ops);
   const useThreads = threadsOps > libuvOps;
   const raw = useThreads ? after.threads : after.libuv;
   const rawOps = useThreads ? threadsOps : libuvOps;
+  const rawPerCpu = useThreads ? average(before.threads.perCpuSecond, after.threads.perCpuSecond) : average(before.libuv.perCpuSecond, after.libuv.perCpuSecond);
   const rawName = useThreads ? `argon2 verify on ${String(engine.threads)} worker threads` : 'argon2 verify on libuv';
-  const row: ComparisonRow = {
+  const loginPerCpu = (login.ok * 1000) / loginCpuMs;
+  const failed = login.failures.reduce((sum, [, n]) => sum + n, 0);
+  const failureText = failed === 0 ? '' : ` (${login.failures.map(([label, n]) => `${label}×${String(n)}`).join(', ')})`;
+  const wall: ComparisonRow = {
     suite: 'server login (Argon2id OWASP)',
-    rampart: `POST /v1/login c=${LOGIN_CONCURRENCY} p99 ${fmt(p99(login))}${failures(login)}`,
+    rampart: `POST /v1/login c=${LOGIN_CONCURRENCY} p99 ${fmt(login.p99)}${failureText}`,
     rampartOps: login.ops,
-    peer: `${rawName} c=${LOGIN_CONCURRENCY} p99 ${fmt(p99(raw))}`,
+    peer: `${rawName} c=${LOGIN_CONCURRENCY} p99 ${fmt(p99(raw.result))}`,
     peerOps: rawOps,
     ratio: login.ops / rawOps,
   };
+  const perCpu: ComparisonRow = {
+    suite: 'server login per CPU-second',
+    rampart: `logins per server CPU-s (${Math.round(loginCpuMs)} ms, load thread apart)`,
+    rampartOps: loginPerCpu,
+    peer: `${rawName} per CPU-s`,
+    peerOps: rawPerCpu,
+    ratio: loginPerCpu / rawPerCpu,
+  };
   const floors: MeasureRow = {
     suite: 'server login raw floors',
-    name: `libuv ${Math.round(before.libuv.ops)}→${Math.round(after.libuv.ops)}/s · threads ${Math.round(before.threads.ops)}→${Math.round(after.threads.ops)}/s`,
+    name: `libuv ${Math.round(before.libuv.result.ops)}→${Math.round(after.libuv.result.ops)}/s · threads ${Math.round(before.threads.result.ops)}→${Math.round(after.threads.result.ops)}/s`,
     ops: rawOps,
-    meanMs: raw.latencies.reduce((sum, ms) => sum + ms, 0) / Math.max(1, raw.latencies.length),
+    meanMs: raw.result.latencies.reduce((sum, ms) => sum + ms, 0) / Math.max(1, raw.result.latencies.length),
   };
-  return { rows: [row, floors], capacity: login.ops };
+  return { rows: [wall, perCpu, floors], capacity: login.ops };
 }
 
 async function refreshSuite(t: Target): Promise<BenchRow[]> {
@@ -246,7 +274,7 @@ async function readyzSuite(t: Target, loginCapacity: number): Promise<BenchRow[]
   await closedLoop(1, 300, readyz);
   const calm = await closedLoop(1, TIME_MS, readyz);
   const rate = Math.max(1, Math.round(3 * loginCapacity));
-  const order: FloodOrder = { port: t.port, emails: t.emails, password: PASSWORD, rate, durationMs: TIME_MS };
+  const order: FloodOrder = { port: t.port, emails: t.emails, password: PASSWORD, durationMs: TIME_MS, load: { mode: 'flood', rate } };
   const flooder = startModuleWorker(import.meta.url, 'server-flood.worker', order);
   const floodReport = new Promise<FloodReport>((resolve, reject) => {
     flooder.once('message', resolve);
