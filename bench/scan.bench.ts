@@ -2,10 +2,10 @@
 // vulnerability class on the labelled corpus (packages/scan/corpus), the time each tool takes over the corpus, and
 // review speed in lines per second over ≥100,000 lines of this repository's own TypeScript.
 //
-// RAMPART_BENCH_SCAN_THREADED=1 measures the speed tree with the multi-threaded `review({ root, paths })` of
-// packages/scan/src/review/review.ts instead of single-threaded `reviewSources`; the corpus is always reviewed case by
-// case with `reviewSources` (each case is its own review root). RAMPART_BENCH_SCAN_DETAILS=1 lists every missed sink
-// and every false positive of Rampart. RAMPART_BENCH_SCAN_SPEED_PEER=0 skips timing ESLint on the speed tree.
+// The speed tree is reviewed twice, cold (no cache): by `review()` on worker threads (what `rampart review` runs) and by
+// single-threaded `reviewSources`; the corpus is reviewed case by case with `reviewSources` (each case is its own
+// review root). RAMPART_BENCH_SCAN_DETAILS=1 lists every missed sink and every false positive of Rampart.
+// RAMPART_BENCH_SCAN_SPEED_PEER=0 skips timing ESLint on the speed tree.
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, sep } from 'node:path';
@@ -22,11 +22,11 @@ import {
   type Score,
   type ScoredFinding,
 } from '../packages/scan/src/corpus/index.js';
-import { VULNERABILITY_CLASSES, type FileError, type Finding, type ReviewResult } from '../packages/scan/src/review/types.js';
+import { builtinRuleSet, reviewSources } from '../packages/scan/src/review/engine/index.js';
+import { review } from '../packages/scan/src/review/review.js';
+import { VULNERABILITY_CLASSES, type FileError, type Finding } from '../packages/scan/src/review/types.js';
 import type { BenchRow } from './harness.js';
 
-/** Switch: measure the speed tree with the worker-thread `review()` instead of `reviewSources`. */
-const USE_THREADED_REVIEW = process.env.RAMPART_BENCH_SCAN_THREADED === '1';
 const SHOW_DETAILS = process.env.RAMPART_BENCH_SCAN_DETAILS === '1';
 const TIME_PEER_ON_SPEED_TREE = process.env.RAMPART_BENCH_SCAN_SPEED_PEER !== '0';
 /** Lines the speed tree must reach. */
@@ -34,32 +34,12 @@ const SPEED_LINES = 100_000;
 
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
-type ReviewSources = (
-  sources: readonly CaseFile[],
-) => Promise<{ readonly findings: readonly Finding[]; readonly errors: readonly FileError[] }> | { readonly findings: readonly Finding[]; readonly errors: readonly FileError[] };
-type ThreadedReview = (options: { readonly root: string; readonly paths: readonly string[] }) => Promise<ReviewResult>;
+type ReviewSources = (sources: readonly CaseFile[]) => { readonly findings: readonly Finding[]; readonly errors: readonly FileError[] };
 
-// Imported by specifier at run time so that this suite type-checks while the engine is still being written; once
-// engine/index.ts and review.ts exist these can become static imports.
-const ENGINE_MODULE = '../packages/scan/src/review/engine/index.js';
-const THREADED_MODULE = '../packages/scan/src/review/review.js';
-
-async function loadReviewSources(): Promise<ReviewSources> {
-  const engine = (await import(ENGINE_MODULE)) as {
-    reviewSources?: (sources: readonly CaseFile[], options?: { readonly rules?: unknown }) => ReturnType<ReviewSources>;
-    builtinRuleSet?: () => unknown;
-  };
-  const { reviewSources, builtinRuleSet } = engine;
-  if (typeof reviewSources !== 'function') throw new Error(`${ENGINE_MODULE} does not export reviewSources()`);
-  // The rule packs are loaded and validated once and shared by every case, as one review shares them across files.
-  const rules = typeof builtinRuleSet === 'function' ? builtinRuleSet() : undefined;
-  return (sources) => reviewSources(sources, rules === undefined ? {} : { rules });
-}
-
-async function loadThreadedReview(): Promise<ThreadedReview> {
-  const module = (await import(THREADED_MODULE)) as { review?: ThreadedReview };
-  if (typeof module.review !== 'function') throw new Error(`${THREADED_MODULE} does not export review()`);
-  return module.review;
+/** The engine with the built-in rule packs loaded and validated once, shared by every case as one review shares them. */
+function loadReviewSources(): ReviewSources {
+  const rules = builtinRuleSet();
+  return (sources) => reviewSources(sources, { rules });
 }
 
 interface ToolRun {
@@ -162,32 +142,26 @@ function buildSpeedTree(root: string): { files: CaseFile[]; lines: number } {
   return { files, lines: perCopy * copies };
 }
 
-async function speedRows(reviewSources: ReviewSources): Promise<BenchRow[]> {
+async function speedRows(reviewCase: ReviewSources): Promise<BenchRow[]> {
   const root = mkdtempSync(join(tmpdir(), 'rampart-scan-speed-'));
   try {
     const { files, lines } = buildSpeedTree(root);
-    let rampartMs: number;
-    let name: string;
-    if (USE_THREADED_REVIEW) {
-      const review = await loadThreadedReview();
-      const start = performance.now();
-      await review({ root, paths: ['.'] });
-      rampartMs = performance.now() - start;
-      name = 'rampart review() (worker threads)';
-    } else {
-      const start = performance.now();
-      await reviewSources(files);
-      rampartMs = performance.now() - start;
-      name = 'rampart reviewSources (1 thread)';
-    }
+    let start = performance.now();
+    await review({ root, paths: ['.'], cache: false }); // cold: nothing reused from an earlier run
+    const rampartMs = performance.now() - start;
+    const name = 'rampart review() (worker threads)';
+    start = performance.now();
+    reviewCase(files);
+    const singleMs = performance.now() - start;
     const rampartLinesPerSecond = lines / (rampartMs / 1000);
     process.stdout.write(`\nreview speed: ${files.length} files, ${lines.toLocaleString('en-US')} lines\n`);
     process.stdout.write(`  ${name.padEnd(40)} ${rampartMs.toFixed(0).padStart(7)} ms  ${Math.round(rampartLinesPerSecond).toLocaleString('en-US').padStart(9)} lines/s\n`);
+    process.stdout.write(`  ${'rampart reviewSources (1 thread)'.padEnd(40)} ${singleMs.toFixed(0).padStart(7)} ms  ${Math.round(lines / (singleMs / 1000)).toLocaleString('en-US').padStart(9)} lines/s\n`);
     if (!TIME_PEER_ON_SPEED_TREE) {
       return [{ suite: `review speed (${lines} lines)`, name: `${name}, lines`, ops: rampartLinesPerSecond, meanMs: rampartMs }];
     }
     const runner = createEslintSecurityRunner(root);
-    const start = performance.now();
+    start = performance.now();
     await runner.lintCase(root, files);
     const peerMs = performance.now() - start;
     const peerLinesPerSecond = lines / (peerMs / 1000);
@@ -210,10 +184,10 @@ async function speedRows(reviewSources: ReviewSources): Promise<BenchRow[]> {
 /** Runs both tools over the corpus, prints the accuracy table, and returns the corpus-speed and review-speed rows. */
 export async function run(): Promise<BenchRow[]> {
   const cases = loadCorpus(CORPUS_DIR);
-  const reviewSources = await loadReviewSources();
-  const rampart = await timeCases(cases, async (c) => {
-    const result = await reviewSources(c.files);
-    return { findings: result.findings, errors: result.errors.length };
+  const reviewCase = loadReviewSources();
+  const rampart = await timeCases(cases, (c) => {
+    const result = reviewCase(c.files);
+    return Promise.resolve({ findings: result.findings, errors: result.errors.length });
   });
   const eslint = createEslintSecurityRunner(CORPUS_DIR);
   let unmappedReports = 0;
@@ -236,5 +210,5 @@ export async function run(): Promise<BenchRow[]> {
     peerOps: cases.length / (peer.ms / 1000),
     ratio: peer.ms / rampart.ms,
   };
-  return [corpusRow, ...(await speedRows(reviewSources))];
+  return [corpusRow, ...(await speedRows(reviewCase))];
 }
