@@ -142,8 +142,6 @@ export abstract class Definitions extends Calls {
    */
   protected override analyzeFunction(fn: FunctionInfo, args: readonly Value[] | undefined, thisValue: Value | undefined, summaryMode: boolean, shareWith?: Frame): FunctionSummary {
     const savedFrame = this.frame;
-    const savedScope = this.scope;
-    const savedDepth = this.depth;
     const frame: Frame = {
       fn,
       summaryMode,
@@ -152,22 +150,10 @@ export abstract class Definitions extends Calls {
       paramCalls: shareWith?.paramCalls ?? [],
       thisValue: thisValue ?? this.thisFor(fn, summaryMode && args === undefined),
     };
-    this.frame = frame;
-    this.scope = new Scope(fn.scope, true);
-    this.depth = savedDepth + 1;
     try {
-      this.bindParams(fn, args);
-      const body = fn.node.body;
-      if (body.type === 'BlockStatement') {
-        this.hoist(body.body, this.scope);
-        this.statements(body.body);
-      } else {
-        frame.returns.push(this.expr(body));
-      }
+      this.runBody(fn, frame, args);
     } finally {
       this.frame = savedFrame;
-      this.scope = savedScope;
-      this.depth = savedDepth;
     }
     if (args !== undefined) {
       return { returns: joinAll(frame.returns).taints, sinks: [], paramCalls: [] };
@@ -185,24 +171,7 @@ export abstract class Definitions extends Calls {
     let result = CLEAN;
     try {
       const frame: Frame = { fn, summaryMode: savedFrame.summaryMode, returns: [], sinks: savedFrame.sinks, paramCalls: savedFrame.paramCalls, thisValue: thisValue ?? this.thisFor(fn, false) };
-      const savedScope = this.scope;
-      const savedDepth = this.depth;
-      this.frame = frame;
-      this.scope = new Scope(fn.scope, true);
-      this.depth = savedDepth + 1;
-      try {
-        this.bindParams(fn, args);
-        const body = fn.node.body;
-        if (body.type === 'BlockStatement') {
-          this.hoist(body.body, this.scope);
-          this.statements(body.body);
-        } else {
-          frame.returns.push(this.expr(body));
-        }
-      } finally {
-        this.scope = savedScope;
-        this.depth = savedDepth;
-      }
+      this.runBody(fn, frame, args);
       result = joinAll(frame.returns);
     } catch (error) {
       if (!(error instanceof RangeError)) throw error;
@@ -212,6 +181,31 @@ export abstract class Definitions extends Calls {
       fn.analyzing = false;
     }
     return result;
+  }
+
+  /**
+   * Runs `fn`'s body in `frame` (which becomes the current frame; the caller restores its own) in a fresh scope one
+   * level deeper, its parameters bound to `args` (symbolic without), its returns collected in `frame.returns`.
+   */
+  private runBody(fn: FunctionInfo, frame: Frame, args: readonly Value[] | undefined): void {
+    const savedScope = this.scope;
+    const savedDepth = this.depth;
+    this.frame = frame;
+    this.scope = new Scope(fn.scope, true);
+    this.depth = savedDepth + 1;
+    try {
+      this.bindParams(fn, args);
+      const body = fn.node.body;
+      if (body.type === 'BlockStatement') {
+        this.hoist(body.body, this.scope);
+        this.statements(body.body);
+      } else {
+        frame.returns.push(this.expr(body));
+      }
+    } finally {
+      this.scope = savedScope;
+      this.depth = savedDepth;
+    }
   }
 
   protected bindParams(fn: FunctionInfo, args: readonly Value[] | undefined): void {
