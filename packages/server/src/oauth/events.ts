@@ -134,6 +134,12 @@ export class ClientAuthThrottle {
   readonly #clock: Clock;
   readonly #policy: RatePolicy;
   readonly #blocked = new Map<string, number>();
+  /**
+   * Failures still being counted, per address. A failure is counted after its answer is on its way (the provider
+   * reports it through an event); the next request from that address waits for the count, so a guesser sending one
+   * request after another cannot slip in while the store (Redis) is still answering.
+   */
+  readonly #counting = new Map<string, Promise<boolean>>();
 
   constructor(options: ClientAuthThrottleOptions) {
     this.#store = options.store;
@@ -141,9 +147,17 @@ export class ClientAuthThrottle {
     this.#policy = options.policy ?? gcra(10, 60);
   }
 
-  /** The refusal for `clientIp`, when it is over the limit. */
-  admit(clientIp: string): EarlyAnswer | undefined {
+  /** The refusal for `clientIp`, when it is over the limit (once the failures already reported are counted). */
+  async admit(clientIp: string): Promise<EarlyAnswer | undefined> {
     const address = addressKey(clientIp);
+    const counting = this.#counting.get(address);
+    if (counting !== undefined) {
+      try {
+        await counting;
+      } catch {
+        // A count the store could not take was logged where it failed; the decision below uses what is known.
+      }
+    }
     const until = this.#blocked.get(address);
     if (until === undefined) return undefined;
     const left = until - this.#clock.now();
@@ -160,8 +174,20 @@ export class ClientAuthThrottle {
   }
 
   /** Counts one failure; returns whether the address is now turned away (the first refusal is reported). */
-  async fail(clientIp: string): Promise<boolean> {
+  fail(clientIp: string): Promise<boolean> {
     const address = addressKey(clientIp);
+    const previous = this.#counting.get(address) ?? Promise.resolve(false);
+    // Chained per address: the next admit() waits for every failure reported before it, in order.
+    const counted = previous.catch(() => false).then(() => this.#count(address));
+    this.#counting.set(address, counted);
+    const settle = (): void => {
+      if (this.#counting.get(address) === counted) this.#counting.delete(address);
+    };
+    counted.then(settle, settle);
+    return counted;
+  }
+
+  async #count(address: string): Promise<boolean> {
     const decision = await this.#store.consume(`oauth-client-failures:${address}`, 1, this.#policy);
     if (decision.allowed && decision.remaining > 0) return false;
     const waitSeconds = Math.max(1, decision.allowed ? decision.resetSeconds : (decision.retryAfterSeconds ?? decision.resetSeconds));

@@ -254,7 +254,7 @@ export async function createOAuthModule(ctx: ServerContext, deps: OAuthDeps): Pr
     keys = fresh;
   };
 
-  await mountProvider(app, { handler: () => active.handler, publicUrl: issuer, admit: (request) => Promise.resolve(throttle.admit(request.rampart?.clientIp ?? '')) });
+  await mountProvider(app, { handler: () => active.handler, publicUrl: issuer, admit: (request) => throttle.admit(request.rampart?.clientIp ?? '') });
   const interactions = registerInteractionRoutes(app, {
     provider: current,
     clients,
