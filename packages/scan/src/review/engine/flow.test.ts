@@ -1,18 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { Finding } from '../types.js';
 import { loadRuleSet } from '../rules/load.js';
+import { reviewFiles as review } from './engine.fixtures.js';
 import { reviewSources } from './review.js';
 
 const rules = loadRuleSet();
-
-function review(files: Record<string, string>): readonly Finding[] {
-  const result = reviewSources(
-    Object.entries(files).map(([file, text]) => ({ file, text })),
-    { rules },
-  );
-  expect(result.errors).toEqual([]);
-  return result.findings;
-}
 
 function classes(findings: readonly Finding[]): string[] {
   return findings.map((finding) => finding.class);

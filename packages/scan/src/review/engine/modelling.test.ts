@@ -3,20 +3,7 @@
  * form (or the look-alike that is not a flaw) left alone, on code written for the test.
  */
 import { describe, expect, it } from 'vitest';
-import type { Finding } from '../types.js';
-import { builtinRuleSet } from '../rules/load.js';
-import { reviewSources } from './review.js';
-
-const rules = builtinRuleSet();
-
-function review(files: Record<string, string>): readonly Finding[] {
-  const result = reviewSources(
-    Object.entries(files).map(([file, text]) => ({ file, text })),
-    { rules },
-  );
-  expect(result.errors).toEqual([]);
-  return result.findings;
-}
+import { reviewFiles as review } from './engine.fixtures.js';
 
 /** `class line` of every finding, e.g. `sql-injection 7`. */
 function found(files: Record<string, string>): string[] {
