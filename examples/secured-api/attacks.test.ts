@@ -19,7 +19,7 @@ import type { SecuredShopConfig } from './config.js';
 import { findUsersByName } from './lib/db.js';
 import { searchDirectory } from './lib/directory.js';
 import { Browser } from './testing/browser.js';
-import { startSelfSignedServer } from './testing/self-signed.js';
+import { startSelfSignedServer } from '../vulnerable-api/testing/self-signed.js';
 
 const ORIGIN = 'https://shop.example';
 const EVIL_ORIGIN = 'https://evil.example';

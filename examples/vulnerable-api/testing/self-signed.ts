@@ -29,9 +29,10 @@ export async function selfSignedCertificate(): Promise<{ cert: string; key: stri
 }
 
 /** An HTTPS server on 127.0.0.1 with a self-signed certificate, answering every request with `body`. */
-export async function startSelfSignedServer(body: string): Promise<{ url: string; requests: () => number; close: () => Promise<void> }> {
+export async function startSelfSignedServer(body: string): Promise<{ url: string; cert: string; requests: () => number; close: () => Promise<void> }> {
   let count = 0;
-  const server: Server = createServer(await selfSignedCertificate(), (_req, res) => {
+  const credentials = await selfSignedCertificate();
+  const server: Server = createServer(credentials, (_req, res) => {
     count += 1;
     res.end(body);
   });
@@ -39,6 +40,7 @@ export async function startSelfSignedServer(body: string): Promise<{ url: string
   const { port } = server.address() as AddressInfo;
   return {
     url: `https://127.0.0.1:${String(port)}/stock`,
+    cert: credentials.cert,
     requests: () => count,
     close: () =>
       new Promise((resolve) => {
