@@ -1,4 +1,5 @@
 import { CompiledQuery, type Compilable, type DialectAdapter, type Kysely } from 'kysely';
+import { DurableSqliteAdapter, type DirectResult } from './sqlite-driver.js';
 
 /**
  * A query whose shape is fixed and whose values change per call, built with Kysely once per dialect instead of once
@@ -15,6 +16,9 @@ import { CompiledQuery, type Compilable, type DialectAdapter, type Kysely } from
  * written into the SQL text is refused with an error at first use,
  * rather than run with a stale value. Queries whose shape depends on the values (optional filters, lists) stay plain
  * Kysely.
+ *
+ * On the server's SQLite dialect the compiled statement also skips Kysely's executor when the connection is free or
+ * held by the calling transaction (`DirectSqlite` in ./sqlite-driver.ts): same statement cache, queue and group commit.
  */
 export class PreparedQuery<DB, Args extends Record<string, unknown>, Row> {
   readonly #build: (db: Kysely<DB>, args: Args) => Compilable<Row>;
@@ -26,32 +30,51 @@ export class PreparedQuery<DB, Args extends Record<string, unknown>, Row> {
 
   /** Every row. */
   async all(db: Kysely<DB>, args: Args): Promise<Row[]> {
+    const direct = this.#direct(db, args);
+    if (direct !== undefined) return (await direct).rows as Row[];
     const result = await db.executeQuery<Row>(this.compile(db, args));
     return result.rows;
   }
 
   /** The first row, or `undefined`. */
   async first(db: Kysely<DB>, args: Args): Promise<Row | undefined> {
+    const direct = this.#direct(db, args);
+    if (direct !== undefined) return (await direct).rows[0] as Row | undefined;
     const result = await db.executeQuery<Row>(this.compile(db, args));
     return result.rows[0];
   }
 
   /** Runs a write; resolves with the number of rows it changed. */
   async run(db: Kysely<DB>, args: Args): Promise<bigint> {
+    const direct = this.#direct(db, args);
+    if (direct !== undefined) return BigInt((await direct).changes);
     const result = await db.executeQuery(this.compile(db, args));
     return result.numAffectedRows ?? 0n;
   }
 
   /** The query for these arguments, compiled for `db`'s dialect (exposed for tests and `EXPLAIN`). */
   compile(db: Kysely<DB>, args: Args): CompiledQuery<Row> {
-    const adapter = db.getExecutor().adapter;
+    const template = this.#templateFor(db, db.getExecutor().adapter);
+    return CompiledQuery.raw(template.sql, bind(template, args));
+  }
+
+  /** The statement run on the SQLite dialect's direct path, or `undefined` where it must go through Kysely. */
+  #direct(db: Kysely<DB>, args: Args): Promise<DirectResult> | undefined {
+    const executor = db.getExecutor();
+    const adapter = executor.adapter;
+    // Plugins transform results inside Kysely's executor: an instance with any keeps Kysely's path.
+    if (!(adapter instanceof DurableSqliteAdapter) || executor.plugins.length > 0) return undefined;
+    const template = this.#templateFor(db, adapter);
+    return adapter.direct.run(db, template.sql, bind(template, args));
+  }
+
+  #templateFor(db: Kysely<DB>, adapter: DialectAdapter): Template {
     let template = this.#templates.get(adapter);
     if (template === undefined) {
       template = this.#template(db);
       this.#templates.set(adapter, template);
     }
-    const parameters = template.parameters.map((slot) => (slot.kind === 'argument' ? args[slot.name] : slot.value));
-    return CompiledQuery.raw(template.sql, parameters);
+    return template;
   }
 
   #template(db: Kysely<DB>): Template {
@@ -85,6 +108,10 @@ export class PreparedQuery<DB, Args extends Record<string, unknown>, Row> {
     }
     return { sql: compiled.sql, parameters };
   }
+}
+
+function bind(template: Template, args: Record<string, unknown>): unknown[] {
+  return template.parameters.map((slot) => (slot.kind === 'argument' ? args[slot.name] : slot.value));
 }
 
 type Slot = { readonly kind: 'argument'; readonly name: string } | { readonly kind: 'constant'; readonly value: unknown };

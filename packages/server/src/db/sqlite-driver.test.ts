@@ -6,6 +6,9 @@ import { join } from 'node:path';
 import { walGroupCommit, type WalGroupCommit } from '@rampart/core/sqlite';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DurableSqliteDialect } from './sqlite-driver.js';
+import { prepared } from './prepared.js';
+import { writeTransaction } from '../stores/sql.js';
+import type { RampartDatabase } from './schema.js';
 
 interface Schema {
   items: { id: number; name: string };
@@ -135,5 +138,85 @@ describe('DurableSqliteDialect', () => {
     const names: string[] = [];
     for await (const row of db.selectFrom('items').select('name').orderBy('id').stream()) names.push(row.name);
     expect(names).toEqual(['a', 'b']);
+  });
+
+  describe('the direct path of precompiled statements', () => {
+    const insert = prepared((db: Kysely<Schema>, args: { id: number; name: string }) => db.insertInto('items').values({ id: args.id, name: args.name }));
+    const byId = prepared((db: Kysely<Schema>, args: { id: number }) => db.selectFrom('items').select('name').where('id', '=', args.id));
+    /** writeTransaction is typed for the server's schema; these tables are the test's own. */
+    const asStore = (db: Kysely<Schema>) => ({ kind: 'sqlite' as const, db: db as unknown as Kysely<RampartDatabase> });
+    const asItems = (db: unknown) => db as Kysely<Schema>;
+
+    it('acknowledges a write outside a transaction only after its sync, like Kysely\'s path', async () => {
+      const { db, durability } = await open();
+      durability.hold();
+      let acknowledged = false;
+      const write = insert.run(db, { id: 1, name: 'a' }).then((changes) => {
+        acknowledged = true;
+        return changes;
+      });
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(acknowledged).toBe(false);
+      expect(await byId.first(db, { id: 1 })).toEqual({ name: 'a' });
+      durability.release();
+      expect(await write).toBe(1n);
+      expect(durability.syncs).toBe(1);
+      await byId.first(db, { id: 1 });
+      expect(durability.syncs).toBe(1);
+    });
+
+    it('queues behind another caller\'s transaction instead of running inside it', async () => {
+      const { db } = await open();
+      let inside!: () => void;
+      const paused = new Promise<void>((resolve) => {
+        inside = resolve;
+      });
+      let resume!: () => void;
+      const transaction = writeTransaction(asStore(db), async (trx) => {
+        await insert.run(asItems(trx), { id: 1, name: 'uncommitted' });
+        inside();
+        await new Promise<void>((resolve) => {
+          resume = resolve;
+        });
+        throw new Error('roll back');
+      });
+      await paused;
+      // A statement from outside while the transaction holds the one connection: run directly, it would join the
+      // transaction, read its uncommitted row and be rolled back with it.
+      const outsideRead = byId.first(db, { id: 1 });
+      const outsideWrite = insert.run(db, { id: 2, name: 'outside' });
+      resume();
+      await expect(transaction).rejects.toThrow('roll back');
+      expect(await outsideRead).toBeUndefined();
+      expect(await outsideWrite).toBe(1n);
+      expect(await db.selectFrom('items').select(['id', 'name']).execute()).toEqual([{ id: 2, name: 'outside' }]);
+    });
+
+    it('runs the holding transaction\'s statements inside it, rolled back with it', async () => {
+      const { db, durability } = await open();
+      await expect(
+        writeTransaction(asStore(db), async (trx) => {
+          await insert.run(asItems(trx), { id: 1, name: 'a' });
+          expect(await byId.first(asItems(trx), { id: 1 })).toEqual({ name: 'a' });
+          await insert.run(asItems(trx), { id: 1, name: 'duplicate' });
+        }),
+      ).rejects.toThrow(/UNIQUE/);
+      expect(await byId.first(db, { id: 1 })).toBeUndefined();
+      await writeTransaction(asStore(db), async (trx) => {
+        await insert.run(asItems(trx), { id: 3, name: 'c' });
+      });
+      expect(await byId.first(db, { id: 3 })).toEqual({ name: 'c' });
+      expect(durability.syncs).toBeGreaterThanOrEqual(1);
+    });
+
+    it('keeps Kysely\'s path on an instance with plugins, whose results they transform', async () => {
+      const { db } = await open();
+      await insert.run(db, { id: 1, name: 'a' });
+      const upper = db.withPlugin({
+        transformQuery: (args) => args.node,
+        transformResult: (args) => Promise.resolve({ ...args.result, rows: args.result.rows.map((row) => ({ ...row, name: String(row.name).toUpperCase() })) }),
+      });
+      expect(await byId.first(upper, { id: 1 })).toEqual({ name: 'A' });
+    });
   });
 });

@@ -19,8 +19,56 @@ import type { WalGroupCommit } from '@rampart/core/sqlite';
 /** Prepared statements kept per connection: the server's queries are a few hundred distinct strings at most. */
 const STATEMENT_CACHE_SIZE = 512;
 
+/** What a statement run on the direct path gave: rows for a reader, the change count for a write. */
+export interface DirectResult {
+  readonly rows: unknown[];
+  readonly changes: number;
+}
+
 /**
- * Kysely's SQLite dialect with two changes, both for a server that answers many requests on one event loop:
+ * The dialect's way around Kysely's executor for statements already compiled (../db/prepared.ts): the same prepared
+ * statement, connection queue and group commit, without the executor's per-query promises and objects (a tenth of a
+ * login's event-loop work in a profile, docs/benchmarks.md). It never bypasses the queue: it runs a statement only
+ * when the one connection is free (outside any transaction, where the statement is atomic by itself) or for the
+ * caller that holds it (a {@link writeTransaction} on this connection); otherwise it answers `undefined` and the caller
+ * takes Kysely's path.
+ */
+export class DirectSqlite {
+  readonly #driver: DurableSqliteDriver;
+  readonly #holders = new WeakSet<object>();
+
+  constructor(driver: DurableSqliteDriver) {
+    this.#driver = driver;
+  }
+
+  /**
+   * Runs `sql` now if `db` may: the connection is free, or `db` is the transaction holding it. Resolves after the
+   * write is on stable storage, as Kysely's path does; `undefined` when the caller must queue through Kysely.
+   */
+  run(db: object, sql: string, parameters: readonly unknown[]): Promise<DirectResult> | undefined {
+    if (this.#holders.has(db)) return this.#driver.runHeld(sql, parameters);
+    return this.#driver.runIfFree(sql, parameters);
+  }
+
+  /** Marks `db` (the Kysely instance bound to the held connection) as the holder, until {@link release}. */
+  hold(db: object): void {
+    this.#holders.add(db);
+  }
+
+  release(db: object): void {
+    this.#holders.delete(db);
+  }
+}
+
+/** The adapter of {@link DurableSqliteDialect}: Kysely's SQLite adapter, carrying the dialect's direct path. */
+export class DurableSqliteAdapter extends SqliteAdapter {
+  constructor(readonly direct: DirectSqlite) {
+    super();
+  }
+}
+
+/**
+ * Kysely's SQLite dialect with three changes, all for a server that answers many requests on one event loop:
  *
  * - **Durability off the event loop.** A write outside a transaction, or a `COMMIT`, marks the connection; when it is
  *   released, the caller waits for the WAL group commit (core's `walGroupCommit`) — on libuv's pool, with the
@@ -28,26 +76,30 @@ const STATEMENT_CACHE_SIZE = 512;
  *   storage, as with `synchronous = FULL`, but the fsync no longer blocks every other request.
  * - **Prepared statements are kept.** Kysely's own driver prepares every query anew; compiling the same SQL for every
  *   request was the largest cost on the event loop after the fsync.
+ * - **A direct path** for precompiled statements ({@link DirectSqlite}), carried by the adapter.
  *
  * Considered: Kysely's `SqliteDialect` with `onCreateConnection` (no hook after a commit or on release).
  */
 export class DurableSqliteDialect implements Dialect {
   readonly #database: Database.Database;
-  readonly #durability: WalGroupCommit;
+  /** One driver per dialect: the adapter's direct path must reach the driver the Kysely instance queues on. */
+  readonly #driver: DurableSqliteDriver;
+  readonly #direct: DirectSqlite;
 
   constructor(database: Database.Database, durability: WalGroupCommit) {
     this.#database = database;
-    this.#durability = durability;
+    this.#driver = new DurableSqliteDriver(database, durability);
+    this.#direct = new DirectSqlite(this.#driver);
   }
 
   createDriver(): Driver {
-    return new DurableSqliteDriver(this.#database, this.#durability);
+    return this.#driver;
   }
   createQueryCompiler(): QueryCompiler {
     return new SqliteQueryCompiler();
   }
   createAdapter(): DialectAdapter {
-    return new SqliteAdapter();
+    return new DurableSqliteAdapter(this.#direct);
   }
   createIntrospector(db: Kysely<unknown>): DatabaseIntrospector {
     return new SqliteIntrospector(db);
@@ -86,6 +138,30 @@ class DurableSqliteDriver implements Driver {
   }
   async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
     await connection.executeQuery(CompiledQuery.raw('rollback'));
+  }
+
+  /** The direct path outside transactions: runs only while no one holds the connection (see {@link DirectSqlite}). */
+  runIfFree(sql: string, parameters: readonly unknown[]): Promise<DirectResult> | undefined {
+    if (this.#held !== undefined) return undefined;
+    // Synchronous from here to the commit check: nothing else can take the connection in between.
+    let result: DirectResult;
+    try {
+      result = this.#connection.executeDirect(sql, parameters);
+    } catch (error) {
+      this.#connection.takeCommitted();
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+    if (!this.#connection.takeCommitted()) return Promise.resolve(result);
+    return this.#durability.sync().then(() => result);
+  }
+
+  /** The direct path for the transaction holding the connection: its commit is waited for on release. */
+  runHeld(sql: string, parameters: readonly unknown[]): Promise<DirectResult> {
+    try {
+      return Promise.resolve(this.#connection.executeDirect(sql, parameters));
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
   }
 
   async releaseConnection(): Promise<void> {
@@ -130,6 +206,19 @@ class DurableSqliteConnection implements DatabaseConnection {
       this.#statements.set(sql, statement);
     }
     return statement;
+  }
+
+  /** Runs one statement synchronously; throws what SQLite throws. Tracks the write like {@link executeQuery}. */
+  executeDirect(sql: string, parameters: readonly unknown[]): DirectResult {
+    try {
+      const statement = this.#prepare(sql);
+      const result: DirectResult = statement.reader ? { rows: statement.all(parameters) as unknown[], changes: 0 } : { rows: [], changes: statement.run(parameters).changes };
+      this.#track(statement);
+      return result;
+    } catch (error) {
+      this.#track(undefined);
+      throw error;
+    }
   }
 
   executeQuery<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {

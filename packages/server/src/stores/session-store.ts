@@ -18,6 +18,9 @@ const liveOf = prepared((db: WriteTransaction, args: { userId: string; now: numb
     .orderBy('created_at')
     .orderBy('key'),
 );
+const revokeLive = prepared((db: WriteTransaction, args: { key: string; at: number }) =>
+  db.updateTable('rampart_sessions').set({ revoked_at: args.at }).where('key', '=', args.key).where('revoked_at', 'is', null),
+);
 const insertSession = prepared(
   (
     db: WriteTransaction,
@@ -155,16 +158,8 @@ export class SqlSessionStore implements SessionStore {
       if (excess > 0) {
         if (limit.policy === 'refuse-new') throw new InsertRefused('limit');
         const oldest = live.slice(0, excess);
-        await trx
-          .updateTable('rampart_sessions')
-          .set({ revoked_at: now })
-          .where(
-            'key',
-            'in',
-            oldest.map((row) => row.key),
-          )
-          .where('revoked_at', 'is', null)
-          .execute();
+        // Usually one: each login past the limit evicts the oldest.
+        for (const row of oldest) await revokeLive.run(trx, { key: row.key, at: now });
         evicted = oldest.map(beforeRevocation);
       }
     }

@@ -1,5 +1,6 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { RampartDatabase } from '../db/schema.js';
+import { DurableSqliteAdapter } from '../db/sqlite-driver.js';
 
 /** What a SQL store needs of the server's database: the Kysely instance and which engine it speaks to. */
 export interface StoreDatabase {
@@ -22,16 +23,27 @@ export type WriteTransaction = Kysely<RampartDatabase> | Transaction<RampartData
 export async function writeTransaction<T>(store: StoreDatabase, work: (trx: WriteTransaction) => Promise<T>): Promise<T> {
   if (store.kind === 'postgres') return store.db.transaction().execute(work);
   return store.db.connection().execute(async (connection) => {
-    await sql`BEGIN IMMEDIATE`.execute(connection);
-    let result: T;
+    // The connection is this transaction's until the callback returns: its precompiled statements may run directly.
+    const adapter = connection.getExecutor().adapter;
+    const direct = adapter instanceof DurableSqliteAdapter ? adapter.direct : undefined;
+    const control = async (statement: 'BEGIN IMMEDIATE' | 'COMMIT' | 'ROLLBACK'): Promise<void> => {
+      await (direct?.run(connection, statement, []) ?? sql.raw(statement).execute(connection));
+    };
+    direct?.hold(connection);
     try {
-      result = await work(connection);
-    } catch (error) {
-      await sql`ROLLBACK`.execute(connection);
-      throw error;
+      await control('BEGIN IMMEDIATE');
+      let result: T;
+      try {
+        result = await work(connection);
+      } catch (error) {
+        await control('ROLLBACK');
+        throw error;
+      }
+      await control('COMMIT');
+      return result;
+    } finally {
+      direct?.release(connection);
     }
-    await sql`COMMIT`.execute(connection);
-    return result;
   });
 }
 
