@@ -30,7 +30,7 @@ import { fileMailSender, registerAccountRoutes, type AccountsModule, type MailSe
 import { SqlSessionStore } from './stores/index.js';
 import { createPasswordHasher, createWorkerHashingEngine, type PasswordHasher } from '@rampart/core/password';
 import { systemClock, type Clock, type SecurityEvent, type SecurityEventSink } from '@rampart/core';
-import { errorReporter, logRequests, serverLoggerOptions, type LogDestination } from './ops/logging.js';
+import { errorReporter, lazyChildLogger, logRequests, serverLoggerOptions, type LogDestination } from './ops/logging.js';
 import { countRequests, METRICS_PATH, metricsExposure, serveMetricsOnMainPort, ServerMetrics, startMetricsListener, type MetricsListener } from './ops/metrics.js';
 import { rememberRefusedCorrelationIds, requestIdFor } from './ops/request-facts.js';
 
@@ -160,6 +160,7 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
     // Fastify's own request lines copy the raw URL, query string included: one line per request comes from logRequests.
     logController: new LogController({ disableRequestLogging: true }),
     genReqId: requestIdFor,
+    childLoggerFactory: lazyChildLogger,
     bodyLimit: 1024 * 1024,
     // WebAuthn credential ids in paths (`DELETE /v1/mfa/passkeys/:id`) run to 1,366 base64url characters.
     routerOptions: { maxParamLength: 1400 },

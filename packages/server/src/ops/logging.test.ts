@@ -139,6 +139,29 @@ describe('structured request logs', () => {
     await server.close();
   });
 
+  it('give each request a logger bound to its correlation id, built only when it logs (and redacting like the root)', async () => {
+    const { server, url, logs } = await start({}, ({ app }) => {
+      app.get('/quiet', () => ({ ok: true }));
+      app.get('/talks', (request) => {
+        request.log.warn({ headers: { authorization: 'Bearer SECRET-5' } }, 'handler says');
+        request.log.child({ step: 'inner' }).info('nested says');
+        return { ok: true };
+      });
+    });
+    const child = vi.spyOn(server.app.log, 'child');
+    await fetch(new URL('/quiet', url));
+    expect(child).not.toHaveBeenCalled();
+    await fetch(new URL('/talks', url), { headers: { traceparent: `00-${TRACE_ID}-00f067aa0ba902b7-01` } });
+    const said = logs.records().find((record) => record.msg === 'handler says');
+    const nested = logs.records().find((record) => record.msg === 'nested says');
+    expect(said).toMatchObject({ level: 'warn', headers: { authorization: '[REDACTED]' } });
+    expect(nested).toMatchObject({ level: 'info', step: 'inner' });
+    expect(said?.reqId).toBe(TRACE_ID);
+    expect(nested?.reqId).toBe(TRACE_ID);
+    expect(logs.text).not.toContain('SECRET-5');
+    await server.close();
+  });
+
   it('cannot be forged: CR/LF, NEL and U+2028 from a request stay inside one escaped JSON line', async () => {
     const { server, url, logs } = await start({}, ({ app }) => {
       // A handler logging what the client sent, as login and account code will (a user name, an email).

@@ -172,3 +172,55 @@ export function errorReporter(log: FastifyBaseLogger): (error: unknown, correlat
     else log.debug({ reqId: correlationId, err: error }, 'request refused');
   };
 }
+
+type LogMethod = FastifyBaseLogger['info'];
+type Bindings = Parameters<FastifyBaseLogger['child']>[0];
+type ChildLoggerOptions = Parameters<FastifyBaseLogger['child']>[1];
+
+/**
+ * A request's logger, made only when something logs through it. Fastify gives every request a pino child bound to its
+ * id; building one runs the redaction over the bindings (the `redact` paths parsed again on every call, in
+ * `@pinojs/redact`), a measurable share of each request's allocations, for a logger the server's own request line does
+ * not use (`logRequests` writes through the root logger). What it logs, when it logs, is what the child would have.
+ */
+class LazyChildLogger implements FastifyBaseLogger {
+  readonly #parent: FastifyBaseLogger;
+  readonly #bindings: Bindings;
+  readonly #options: ChildLoggerOptions | undefined;
+  #child: FastifyBaseLogger | undefined;
+
+  constructor(parent: FastifyBaseLogger, bindings: Bindings, options: ChildLoggerOptions | undefined) {
+    this.#parent = parent;
+    this.#bindings = bindings;
+    this.#options = options;
+  }
+
+  #real(): FastifyBaseLogger {
+    this.#child ??= this.#parent.child(this.#bindings, this.#options);
+    return this.#child;
+  }
+
+  get level(): string {
+    return this.#child?.level ?? this.#parent.level;
+  }
+  set level(level: string) {
+    this.#real().level = level;
+  }
+
+  readonly fatal: LogMethod = (...args: Parameters<LogMethod>) => this.#real().fatal(...args);
+  readonly error: LogMethod = (...args: Parameters<LogMethod>) => this.#real().error(...args);
+  readonly warn: LogMethod = (...args: Parameters<LogMethod>) => this.#real().warn(...args);
+  readonly info: LogMethod = (...args: Parameters<LogMethod>) => this.#real().info(...args);
+  readonly debug: LogMethod = (...args: Parameters<LogMethod>) => this.#real().debug(...args);
+  readonly trace: LogMethod = (...args: Parameters<LogMethod>) => this.#real().trace(...args);
+  readonly silent: LogMethod = (...args: Parameters<LogMethod>) => this.#real().silent(...args);
+
+  child(bindings: Bindings, options?: ChildLoggerOptions): FastifyBaseLogger {
+    return this.#real().child(bindings, options);
+  }
+}
+
+/** Fastify's `childLoggerFactory`: each request's logger is a {@link LazyChildLogger}. */
+export function lazyChildLogger(logger: FastifyBaseLogger, bindings: Bindings, options: ChildLoggerOptions): FastifyBaseLogger {
+  return new LazyChildLogger(logger, bindings, options);
+}
