@@ -1,25 +1,30 @@
 // Login load for the server suites (server.bench.ts), on a thread of its own: clients are other machines, so their HTTP
 // work must not run on the event loop that serves the server (and the /readyz probe), where it would be measured as
 // the server's latency. It still shares the machine's two cores, as local load would; the thread reports its own CPU
-// time so the suite can count the server's CPU apart from it.
+// time per order so the suite can count the server's CPU apart from it.
+//
+// One thread serves every order of a suite (warm-up, measured logins, the flood): the clients are warm — their
+// connection pools open and their code compiled — as other machines' clients are, instead of a fresh thread's cold
+// HTTP client spending the measured seconds on the same cores as the server.
 //   flood  an open loop at a fixed arrival rate (the /readyz suite);
 //   closed a closed loop, `concurrency` logins in flight (the login suite).
 import { parentPort, workerData } from 'node:worker_threads';
 import { clockTicks, closeConnections, closedLoop, openLoop, percentile, sendJson, threadCpuMs } from './server-load.bench.js';
 
-/** What the suite sends the thread. */
-export interface FloodOrder {
+/** What the thread is started with: the server and its accounts. */
+export interface LoadSetup {
   readonly port: number;
   readonly emails: readonly string[];
   readonly password: string;
+}
+
+/** One order: how long, and what load. */
+export interface FloodOrder {
   readonly durationMs: number;
   readonly load: { readonly mode: 'flood'; readonly rate: number } | { readonly mode: 'closed'; readonly concurrency: number };
 }
 
-/**
- * What the thread answers: counts, the p99 of the successful logins, and the thread's CPU time over its whole life
- * (loading its modules included: the suite counts the server's CPU as the process's minus this).
- */
+/** What the thread answers per order: counts, the p99 of the successful logins, and the thread's CPU time for it. */
 export interface FloodReport {
   readonly ok: number;
   readonly ops: number;
@@ -28,22 +33,33 @@ export interface FloodReport {
   readonly cpuMs: number | undefined;
 }
 
-const order = workerData as FloodOrder;
+const setup = workerData as LoadSetup;
 const ticks = clockTicks();
 let next = 0;
 const login = async () => {
-  const email = order.emails[next++ % order.emails.length] as string;
-  const answer = await sendJson(order.port, 'POST', '/v1/login', { email, password: order.password });
+  const email = setup.emails[next++ % setup.emails.length] as string;
+  const answer = await sendJson(setup.port, 'POST', '/v1/login', { email, password: setup.password });
   return { ok: answer.status === 200, label: String(answer.status), ms: answer.ms };
 };
-const result = order.load.mode === 'flood' ? await openLoop(order.load.rate, order.durationMs, login) : await closedLoop(order.load.concurrency, order.durationMs, login);
-const cpuAfter = threadCpuMs(ticks);
-closeConnections();
-const report: FloodReport = {
-  ok: result.ok,
-  ops: result.ops,
-  p99: percentile(result.latencies, 99),
-  failures: [...result.failures],
-  cpuMs: cpuAfter,
-};
-parentPort?.postMessage(report);
+
+parentPort?.on('message', (order: FloodOrder | 'close') => {
+  if (order === 'close') {
+    closeConnections();
+    parentPort?.close();
+    return;
+  }
+  void (async () => {
+    const cpuBefore = threadCpuMs(ticks);
+    const result = order.load.mode === 'flood' ? await openLoop(order.load.rate, order.durationMs, login) : await closedLoop(order.load.concurrency, order.durationMs, login);
+    const cpuAfter = threadCpuMs(ticks);
+    const report: FloodReport = {
+      ok: result.ok,
+      ops: result.ops,
+      p99: percentile(result.latencies, 99),
+      failures: [...result.failures],
+      cpuMs: cpuBefore === undefined || cpuAfter === undefined ? undefined : cpuAfter - cpuBefore,
+    };
+    parentPort?.postMessage(report);
+  })();
+});
+parentPort?.postMessage('ready');

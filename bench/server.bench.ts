@@ -17,11 +17,18 @@ import { createServer, loadConfig, type MailSender, type RampartServer } from '.
 import type { BenchRow, ComparisonRow, MeasureRow } from './harness.js';
 import { createWorkerHashingEngine } from '../packages/core/src/password/index.js';
 import { startModuleWorker } from '../packages/core/src/worker-module.js';
-import type { FloodOrder, FloodReport } from './server-flood.worker.js';
+import type { FloodOrder, FloodReport, LoadSetup } from './server-flood.worker.js';
 import { closeConnections, closedLoop, percentile, send, sendJson, type LoadResult } from './server-load.bench.js';
 import { startAuthzPeer, startRefreshPeer } from './server-peers.bench.js';
 
 const TIME_MS = Number(process.env.RAMPART_BENCH_TIME_MS ?? 1500);
+/**
+ * The login suite's windows: a login is ~100× slower than the fast routes, so TIME_MS alone measures ~150 logins on
+ * code still warming up. Logins are warmed for 3 s and measured for at least 3 s, the floor for half that before and
+ * after.
+ */
+const LOGIN_WARM_MS = 3000;
+const LOGIN_MS = Math.max(TIME_MS, 3000);
 /** Logins in flight: enough to keep the hashing bulkhead (one slot per core) full, within its queue (8 per slot). */
 const LOGIN_CONCURRENCY = 8;
 /** Requests in flight for the fast routes. */
@@ -97,17 +104,37 @@ async function startTarget(): Promise<Target> {
   return { server, port, emails };
 }
 
-/** Runs logins from a load thread (see ./server-flood.worker.ts) and resolves with its report. */
-async function loginsFromThread(t: Target, load: FloodOrder['load'], durationMs: number): Promise<FloodReport> {
-  const order: FloodOrder = { port: t.port, emails: t.emails, password: PASSWORD, durationMs, load };
-  const worker = startModuleWorker(import.meta.url, 'server-flood.worker', order);
-  try {
-    return await new Promise<FloodReport>((resolve, reject) => {
-      worker.once('message', resolve);
-      worker.once('error', reject);
+/** The login load thread (./server-flood.worker.ts): one per suite run, kept warm across its orders. */
+class LoadThread {
+  readonly #worker: ReturnType<typeof startModuleWorker>;
+  readonly #ready: Promise<void>;
+
+  constructor(t: Target) {
+    const setup: LoadSetup = { port: t.port, emails: t.emails, password: PASSWORD };
+    this.#worker = startModuleWorker(import.meta.url, 'server-flood.worker', setup);
+    this.#ready = new Promise((resolve, reject) => {
+      this.#worker.once('message', () => {
+        resolve();
+      });
+      this.#worker.once('error', reject);
     });
-  } finally {
-    await worker.terminate();
+  }
+
+  /** Runs one order and resolves with its report. */
+  async run(load: FloodOrder['load'], durationMs: number): Promise<FloodReport> {
+    await this.#ready;
+    const order: FloodOrder = { durationMs, load };
+    const report = new Promise<FloodReport>((resolve, reject) => {
+      this.#worker.once('message', resolve);
+      this.#worker.once('error', reject);
+    });
+    this.#worker.postMessage(order);
+    return report;
+  }
+
+  async close(): Promise<void> {
+    this.#worker.postMessage('close');
+    await this.#worker.terminate();
   }
 }
 
@@ -117,10 +144,10 @@ const processCpuMs = (since: NodeJS.CpuUsage): number => {
   return (used.user + used.system) / 1000;
 };
 
-async function loginSuite(t: Target): Promise<{ rows: BenchRow[]; capacity: number }> {
+async function loginSuite(t: Target, load: LoadThread): Promise<{ rows: BenchRow[]; capacity: number }> {
   const stored = await t.server.database.db.selectFrom('rampart_users').select('password_hash').where('email_normalized', '=', t.emails[0]!).executeTakeFirstOrThrow();
   const hash = stored.password_hash;
-  await loginsFromThread(t, { mode: 'closed', concurrency: LOGIN_CONCURRENCY }, 500); // warm-up
+  await load.run({ mode: 'closed', concurrency: LOGIN_CONCURRENCY }, LOGIN_WARM_MS); // warm-up: server and clients
   // The raw floor, measured two ways at the same concurrency, and the faster one is the peer: @node-rs/argon2 on
   // libuv's pool (four threads on two cores), and core's worker engine (one thread per core, what the server uses)
   // with no HTTP around it. Each floor is measured before and after the logins, and its two runs averaged, so a
@@ -130,7 +157,7 @@ async function loginSuite(t: Target): Promise<{ rows: BenchRow[]; capacity: numb
   const engine = createWorkerHashingEngine();
   const timed = async (verify: () => Promise<boolean>): Promise<{ result: LoadResult; perCpuSecond: number }> => {
     const since = process.cpuUsage();
-    const result = await closedLoop(LOGIN_CONCURRENCY, TIME_MS / 2, async () => {
+    const result = await closedLoop(LOGIN_CONCURRENCY, LOGIN_MS / 2, async () => {
       const started = performance.now();
       const ok = await verify();
       return { ok, ms: performance.now() - started };
@@ -146,7 +173,7 @@ async function loginSuite(t: Target): Promise<{ rows: BenchRow[]; capacity: numb
     await Promise.all(Array.from({ length: 2 * engine.threads }, () => engine.argon2Verify(hash, password))); // threads up and warm
     before = await floor();
     const since = process.cpuUsage();
-    login = await loginsFromThread(t, { mode: 'closed', concurrency: LOGIN_CONCURRENCY }, TIME_MS);
+    login = await load.run({ mode: 'closed', concurrency: LOGIN_CONCURRENCY }, LOGIN_MS);
     // The server's CPU: the whole process minus the load thread (the clients, which are other machines in production).
     loginCpuMs = processCpuMs(since) - (login.cpuMs ?? 0);
     after = await floor();
@@ -266,7 +293,7 @@ async function authzSuite(t: Target): Promise<BenchRow[]> {
   }
 }
 
-async function readyzSuite(t: Target, loginCapacity: number): Promise<BenchRow[]> {
+async function readyzSuite(t: Target, load: LoadThread, loginCapacity: number): Promise<BenchRow[]> {
   const readyz = async () => {
     const answer = await send(t.port, 'GET', '/readyz');
     return { ok: answer.status === 200, label: String(answer.status), ms: answer.ms };
@@ -274,15 +301,7 @@ async function readyzSuite(t: Target, loginCapacity: number): Promise<BenchRow[]
   await closedLoop(1, 300, readyz);
   const calm = await closedLoop(1, TIME_MS, readyz);
   const rate = Math.max(1, Math.round(3 * loginCapacity));
-  const order: FloodOrder = { port: t.port, emails: t.emails, password: PASSWORD, durationMs: TIME_MS, load: { mode: 'flood', rate } };
-  const flooder = startModuleWorker(import.meta.url, 'server-flood.worker', order);
-  const floodReport = new Promise<FloodReport>((resolve, reject) => {
-    flooder.once('message', resolve);
-    flooder.once('error', reject);
-  });
-  await new Promise((resolve) => flooder.once('online', resolve));
-  const [flooded, report] = await Promise.all([closedLoop(1, TIME_MS, readyz), floodReport]);
-  await flooder.terminate();
+  const [flooded, report] = await Promise.all([closedLoop(1, TIME_MS, readyz), load.run({ mode: 'flood', rate }, TIME_MS)]);
   const flood = { ok: report.ok, failed: report.failures.reduce((sum, [, n]) => sum + n, 0), failures: new Map(report.failures) };
   const calmP99 = p99(calm);
   const floodP99 = p99(flooded);
@@ -298,13 +317,15 @@ async function readyzSuite(t: Target, loginCapacity: number): Promise<BenchRow[]
 /** The server suites (`npm run bench -- server`). */
 export async function run(): Promise<BenchRow[]> {
   const t = await startTarget();
+  const load = new LoadThread(t);
   try {
-    const login = await loginSuite(t);
-    const readyz = await readyzSuite(t, login.capacity);
+    const login = await loginSuite(t, load);
+    const readyz = await readyzSuite(t, load, login.capacity);
     const refresh = await refreshSuite(t);
     const authz = await authzSuite(t);
     return [...login.rows, ...readyz, ...refresh, ...authz];
   } finally {
+    await load.close();
     closeConnections();
     await t.server.close();
   }
