@@ -382,8 +382,10 @@ export function createSecurityEventHub(options: SecurityEventHubOptions = {}): S
   function schedulePump(): void {
     if (pumpScheduled) return;
     pumpScheduled = true;
-    // Never in the caller's stack: redaction and hashing happen after the control's request code has moved on.
-    queueMicrotask(pump);
+    // Never in the caller's stack, and not in the caller's turn of the event loop either: redaction, canonical JSON and
+    // hashing run after the I/O that is already waiting (a health probe, another request's next step), so a burst of
+    // events does not add its work to the request that raised them and stretch the loop's longest turn.
+    setImmediate(pump);
   }
 
   function toLog(event: SecurityEvent): void {

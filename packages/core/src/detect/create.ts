@@ -185,9 +185,10 @@ export function createDetectors(options: CreateDetectorsOptions): Detectors {
       return;
     }
     queue.push(event);
-    // Started on a microtask, never in the caller's stack: detector work does not delay the producer, and a detector
-    // or alert sink that emits an event while being called cannot start a second, nested drain.
-    draining ??= Promise.resolve().then(drain);
+    // Started on a later turn of the event loop, never in the caller's stack: detector work does not delay the producer
+    // nor the I/O already waiting, and a detector or alert sink that emits an event while being called cannot start a
+    // second, nested drain.
+    draining ??= new Promise<void>((resolve) => setImmediate(resolve)).then(drain);
   };
 
   return Object.assign(sink, {
