@@ -6,10 +6,13 @@
 // One thread serves every order of a suite (warm-up, measured logins, the flood): the clients are warm — their
 // connection pools open and their code compiled — as other machines' clients are, instead of a fresh thread's cold
 // HTTP client spending the measured seconds on the same cores as the server.
-//   flood  an open loop at a fixed arrival rate (the /readyz suite);
-//   closed a closed loop, `concurrency` logins in flight (the login suite).
+//   flood  an open loop of logins at a fixed arrival rate (the /readyz suite);
+//   closed a closed loop, `concurrency` logins in flight (the login suite);
+//   probe  `GET /readyz` one at a time, every `intervalMs` or back to back (0) — the /readyz suite, from a second
+//          thread: a readiness probe is another machine's client too, and its HTTP work on the server's event loop
+//          would be counted as the server's latency.
 import { parentPort, workerData } from 'node:worker_threads';
-import { clockTicks, closeConnections, closedLoop, openLoop, percentile, sendJson, threadCpuMs } from './server-load.bench.js';
+import { clockTicks, closeConnections, closedLoop, openLoop, pacedLoop, percentile, send, sendJson, threadCpuMs, type LoadResult } from './server-load.bench.js';
 
 /** What the thread is started with: the server and its accounts. */
 export interface LoadSetup {
@@ -21,14 +24,15 @@ export interface LoadSetup {
 /** One order: how long, and what load. */
 export interface FloodOrder {
   readonly durationMs: number;
-  readonly load: { readonly mode: 'flood'; readonly rate: number } | { readonly mode: 'closed'; readonly concurrency: number };
+  readonly load: { readonly mode: 'flood'; readonly rate: number } | { readonly mode: 'closed'; readonly concurrency: number } | { readonly mode: 'probe'; readonly intervalMs: number };
 }
 
-/** What the thread answers per order: counts, the p99 of the successful logins, and the thread's CPU time for it. */
+/** What the thread answers per order: counts, the p99 of the successful requests, and the thread's CPU time for it. */
 export interface FloodReport {
   readonly ok: number;
   readonly ops: number;
   readonly p99: number;
+  readonly meanMs: number;
   readonly failures: readonly (readonly [string, number])[];
   readonly cpuMs: number | undefined;
 }
@@ -42,6 +46,22 @@ const login = async () => {
   return { ok: answer.status === 200, label: String(answer.status), ms: answer.ms };
 };
 
+const readyz = async () => {
+  const answer = await send(setup.port, 'GET', '/readyz');
+  return { ok: answer.status === 200, label: String(answer.status), ms: answer.ms };
+};
+
+function execute(order: FloodOrder): Promise<LoadResult> {
+  switch (order.load.mode) {
+    case 'flood':
+      return openLoop(order.load.rate, order.durationMs, login);
+    case 'closed':
+      return closedLoop(order.load.concurrency, order.durationMs, login);
+    case 'probe':
+      return order.load.intervalMs > 0 ? pacedLoop(order.load.intervalMs, order.durationMs, readyz) : closedLoop(1, order.durationMs, readyz);
+  }
+}
+
 parentPort?.on('message', (order: FloodOrder | 'close') => {
   if (order === 'close') {
     closeConnections();
@@ -50,12 +70,13 @@ parentPort?.on('message', (order: FloodOrder | 'close') => {
   }
   void (async () => {
     const cpuBefore = threadCpuMs(ticks);
-    const result = order.load.mode === 'flood' ? await openLoop(order.load.rate, order.durationMs, login) : await closedLoop(order.load.concurrency, order.durationMs, login);
+    const result = await execute(order);
     const cpuAfter = threadCpuMs(ticks);
     const report: FloodReport = {
       ok: result.ok,
       ops: result.ops,
       p99: percentile(result.latencies, 99),
+      meanMs: result.latencies.reduce((sum, ms) => sum + ms, 0) / Math.max(1, result.latencies.length),
       failures: [...result.failures],
       cpuMs: cpuBefore === undefined || cpuAfter === undefined ? undefined : cpuAfter - cpuBefore,
     };

@@ -106,6 +106,31 @@ export async function closedLoop(concurrency: number, durationMs: number, op: Op
 }
 
 /**
+ * One operation every `intervalMs` (or as soon as the last one answered, when it took longer), for `durationMs`: a
+ * monitor's cadence — a readiness probe measures the server without keeping a core busy itself, which on a small
+ * machine would take the CPU from the server it measures.
+ */
+export async function pacedLoop(intervalMs: number, durationMs: number, op: Operation): Promise<LoadResult> {
+  const latencies: number[] = [];
+  const failures = new Map<string, number>();
+  let ok = 0;
+  const started = performance.now();
+  for (let n = 0; performance.now() - started < durationMs; n++) {
+    const wait = started + n * intervalMs - performance.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    const outcome = await op(n);
+    if (outcome.ok) {
+      ok++;
+      latencies.push(outcome.ms);
+    } else {
+      const label = outcome.label ?? 'failed';
+      failures.set(label, (failures.get(label) ?? 0) + 1);
+    }
+  }
+  return summarize(ok, latencies, failures, performance.now() - started);
+}
+
+/**
  * Operations arriving at `ratePerSecond` for `durationMs` regardless of how many are still unanswered (an open loop:
  * a flood does not wait for the server). Resolves when the last one answered.
  */
