@@ -24,7 +24,7 @@ export interface LoadSetup {
 /** One order: how long, and what load. */
 export interface FloodOrder {
   readonly durationMs: number;
-  readonly load: { readonly mode: 'flood'; readonly rate: number } | { readonly mode: 'closed'; readonly concurrency: number } | { readonly mode: 'probe'; readonly intervalMs: number };
+  readonly load: { readonly mode: 'flood'; readonly rate: number } | { readonly mode: 'closed'; readonly concurrency: number } | { readonly mode: 'probe'; readonly intervalMs: number; readonly port?: number };
 }
 
 /** What the thread answers per order: counts, the p99 of the successful requests, and the thread's CPU time for it. */
@@ -46,8 +46,8 @@ const login = async () => {
   return { ok: answer.status === 200, label: String(answer.status), ms: answer.ms };
 };
 
-const readyz = async () => {
-  const answer = await send(setup.port, 'GET', '/readyz');
+const readyz = (port: number) => async () => {
+  const answer = await send(port, 'GET', '/readyz');
   return { ok: answer.status === 200, label: String(answer.status), ms: answer.ms };
 };
 
@@ -57,8 +57,10 @@ function execute(order: FloodOrder): Promise<LoadResult> {
       return openLoop(order.load.rate, order.durationMs, login);
     case 'closed':
       return closedLoop(order.load.concurrency, order.durationMs, login);
-    case 'probe':
-      return order.load.intervalMs > 0 ? pacedLoop(order.load.intervalMs, order.durationMs, readyz) : closedLoop(1, order.durationMs, readyz);
+    case 'probe': {
+      const probe = readyz(order.load.port ?? setup.port);
+      return order.load.intervalMs > 0 ? pacedLoop(order.load.intervalMs, order.durationMs, probe) : closedLoop(1, order.durationMs, probe);
+    }
   }
 }
 

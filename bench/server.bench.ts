@@ -11,6 +11,8 @@
 //                hashing bulkhead keeps the flood off the event loop), probed from a thread of its own at a 5 ms
 //                cadence and back to back.
 import { mkdtempSync, chmodSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { verify as argon2Verify } from '@node-rs/argon2';
@@ -303,8 +305,19 @@ async function readyzSuite(t: Target, load: LoadThread, loginCapacity: number): 
   const prober = new LoadThread(t);
   const rate = Math.max(1, Math.round(3 * loginCapacity));
   const rows: BenchRow[] = [];
+  // What the machine itself gives a probe: a bare node:http server answering the same JSON, probed the same two ways
+  // (an idle machine wakes up for each paced probe, which a probe back to back never lets it do).
+  const bare = createHttpServer((_request, response) => {
+    response.setHeader('content-type', 'application/json; charset=utf-8');
+    response.end('{"status":"ready"}');
+  });
+  await new Promise<void>((resolve) => bare.listen(0, '127.0.0.1', resolve));
+  const barePort = (bare.address() as AddressInfo).port;
   try {
     for (const [name, intervalMs] of [['every 5 ms', 5], ['back to back', 0]] as const) {
+      await prober.run({ mode: 'probe', intervalMs, port: barePort }, 1000);
+      const floor = await prober.run({ mode: 'probe', intervalMs, port: barePort }, TIME_MS);
+      rows.push({ suite: `bare node:http /readyz ${name}`, name: `p99 ${fmt(floor.p99)} (the machine's floor for this probe)`, ops: floor.ops, meanMs: floor.meanMs });
       await prober.run({ mode: 'probe', intervalMs }, 2000); // warm: its connection and compiled code, the server's route
       const calm = await prober.run({ mode: 'probe', intervalMs }, TIME_MS);
       const [flooded, report] = await Promise.all([prober.run({ mode: 'probe', intervalMs }, TIME_MS), load.run({ mode: 'flood', rate }, TIME_MS)]);
@@ -320,6 +333,8 @@ async function readyzSuite(t: Target, load: LoadThread, loginCapacity: number): 
     return rows;
   } finally {
     await prober.close();
+    bare.closeAllConnections();
+    await new Promise((resolve) => bare.close(resolve));
   }
 }
 
