@@ -81,13 +81,11 @@ export class DurableSqliteAdapter extends SqliteAdapter {
  * Considered: Kysely's `SqliteDialect` with `onCreateConnection` (no hook after a commit or on release).
  */
 export class DurableSqliteDialect implements Dialect {
-  readonly #database: Database.Database;
   /** One driver per dialect: the adapter's direct path must reach the driver the Kysely instance queues on. */
   readonly #driver: DurableSqliteDriver;
   readonly #direct: DirectSqlite;
 
   constructor(database: Database.Database, durability: WalGroupCommit) {
-    this.#database = database;
     this.#driver = new DurableSqliteDriver(database, durability);
     this.#direct = new DirectSqlite(this.#driver);
   }
@@ -212,7 +210,7 @@ class DurableSqliteConnection implements DatabaseConnection {
   executeDirect(sql: string, parameters: readonly unknown[]): DirectResult {
     try {
       const statement = this.#prepare(sql);
-      const result: DirectResult = statement.reader ? { rows: statement.all(parameters) as unknown[], changes: 0 } : { rows: [], changes: statement.run(parameters).changes };
+      const result: DirectResult = statement.reader ? { rows: statement.all(parameters), changes: 0 } : { rows: [], changes: statement.run(parameters).changes };
       this.#track(statement);
       return result;
     } catch (error) {

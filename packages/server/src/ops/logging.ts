@@ -207,13 +207,27 @@ class LazyChildLogger implements FastifyBaseLogger {
     this.#real().level = level;
   }
 
-  readonly fatal: LogMethod = (...args: Parameters<LogMethod>) => this.#real().fatal(...args);
-  readonly error: LogMethod = (...args: Parameters<LogMethod>) => this.#real().error(...args);
-  readonly warn: LogMethod = (...args: Parameters<LogMethod>) => this.#real().warn(...args);
-  readonly info: LogMethod = (...args: Parameters<LogMethod>) => this.#real().info(...args);
-  readonly debug: LogMethod = (...args: Parameters<LogMethod>) => this.#real().debug(...args);
-  readonly trace: LogMethod = (...args: Parameters<LogMethod>) => this.#real().trace(...args);
-  readonly silent: LogMethod = (...args: Parameters<LogMethod>) => this.#real().silent(...args);
+  readonly fatal: LogMethod = (...args: Parameters<LogMethod>) => {
+    this.#real().fatal(...args);
+  };
+  readonly error: LogMethod = (...args: Parameters<LogMethod>) => {
+    this.#real().error(...args);
+  };
+  readonly warn: LogMethod = (...args: Parameters<LogMethod>) => {
+    this.#real().warn(...args);
+  };
+  readonly info: LogMethod = (...args: Parameters<LogMethod>) => {
+    this.#real().info(...args);
+  };
+  readonly debug: LogMethod = (...args: Parameters<LogMethod>) => {
+    this.#real().debug(...args);
+  };
+  readonly trace: LogMethod = (...args: Parameters<LogMethod>) => {
+    this.#real().trace(...args);
+  };
+  readonly silent: LogMethod = (...args: Parameters<LogMethod>) => {
+    this.#real().silent(...args);
+  };
 
   child(bindings: Bindings, options?: ChildLoggerOptions): FastifyBaseLogger {
     return this.#real().child(bindings, options);
