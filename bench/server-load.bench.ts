@@ -75,34 +75,42 @@ export function percentile(sorted: readonly number[], p: number): number {
 /** One operation of a loop: resolves with the outcome (`ok`, or a label counted among the failures) and its latency. */
 export type Operation = (worker: number) => Promise<{ readonly ok: boolean; readonly label?: string; readonly ms: number }>;
 
-function summarize(ok: number, latencies: number[], failures: Map<string, number>, elapsedMs: number): LoadResult {
-  let failed = 0;
-  for (const n of failures.values()) failed += n;
-  return { ops: (ok * 1000) / elapsedMs, ok, failed, latencies: latencies.sort((a, b) => a - b), failures };
+/** Outcomes counted as they come: latencies of the successes, failures by label. */
+class Tally {
+  readonly #latencies: number[] = [];
+  readonly #failures = new Map<string, number>();
+  #ok = 0;
+  readonly #started = performance.now();
+
+  record(outcome: Awaited<ReturnType<Operation>>): void {
+    if (outcome.ok) {
+      this.#ok++;
+      this.#latencies.push(outcome.ms);
+    } else {
+      const label = outcome.label ?? 'failed';
+      this.#failures.set(label, (this.#failures.get(label) ?? 0) + 1);
+    }
+  }
+
+  /** The loop's result, its rate over the time since the tally began. */
+  result(): LoadResult {
+    let failed = 0;
+    for (const n of this.#failures.values()) failed += n;
+    const elapsedMs = performance.now() - this.#started;
+    return { ops: (this.#ok * 1000) / elapsedMs, ok: this.#ok, failed, latencies: this.#latencies.sort((a, b) => a - b), failures: this.#failures };
+  }
 }
 
 /** `concurrency` workers, each sending its next operation as soon as its last one answered, for `durationMs`. */
 export async function closedLoop(concurrency: number, durationMs: number, op: Operation): Promise<LoadResult> {
-  const latencies: number[] = [];
-  const failures = new Map<string, number>();
-  let ok = 0;
-  const started = performance.now();
-  const deadline = started + durationMs;
+  const tally = new Tally();
+  const deadline = performance.now() + durationMs;
   await Promise.all(
     Array.from({ length: concurrency }, async (_, worker) => {
-      while (performance.now() < deadline) {
-        const outcome = await op(worker);
-        if (outcome.ok) {
-          ok++;
-          latencies.push(outcome.ms);
-        } else {
-          const label = outcome.label ?? 'failed';
-          failures.set(label, (failures.get(label) ?? 0) + 1);
-        }
-      }
+      while (performance.now() < deadline) tally.record(await op(worker));
     }),
   );
-  return summarize(ok, latencies, failures, performance.now() - started);
+  return tally.result();
 }
 
 /**
@@ -111,23 +119,14 @@ export async function closedLoop(concurrency: number, durationMs: number, op: Op
  * machine would take the CPU from the server it measures.
  */
 export async function pacedLoop(intervalMs: number, durationMs: number, op: Operation): Promise<LoadResult> {
-  const latencies: number[] = [];
-  const failures = new Map<string, number>();
-  let ok = 0;
+  const tally = new Tally();
   const started = performance.now();
   for (let n = 0; performance.now() - started < durationMs; n++) {
     const wait = started + n * intervalMs - performance.now();
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-    const outcome = await op(n);
-    if (outcome.ok) {
-      ok++;
-      latencies.push(outcome.ms);
-    } else {
-      const label = outcome.label ?? 'failed';
-      failures.set(label, (failures.get(label) ?? 0) + 1);
-    }
+    tally.record(await op(n));
   }
-  return summarize(ok, latencies, failures, performance.now() - started);
+  return tally.result();
 }
 
 /**
@@ -135,9 +134,7 @@ export async function pacedLoop(intervalMs: number, durationMs: number, op: Oper
  * a flood does not wait for the server). Resolves when the last one answered.
  */
 export async function openLoop(ratePerSecond: number, durationMs: number, op: Operation): Promise<LoadResult> {
-  const latencies: number[] = [];
-  const failures = new Map<string, number>();
-  let ok = 0;
+  const tally = new Tally();
   const inFlight: Promise<void>[] = [];
   const started = performance.now();
   let sent = 0;
@@ -146,20 +143,14 @@ export async function openLoop(ratePerSecond: number, durationMs: number, op: Op
     for (; sent < due; sent++) {
       inFlight.push(
         op(sent).then((outcome) => {
-          if (outcome.ok) {
-            ok++;
-            latencies.push(outcome.ms);
-          } else {
-            const label = outcome.label ?? 'failed';
-            failures.set(label, (failures.get(label) ?? 0) + 1);
-          }
+          tally.record(outcome);
         }),
       );
     }
     await new Promise((resolve) => setTimeout(resolve, 2));
   }
   await Promise.all(inFlight);
-  return summarize(ok, latencies, failures, performance.now() - started);
+  return tally.result();
 }
 
 /** This thread's CPU time since it started, from `/proc/thread-self/stat` (utime + stime, in clock ticks); Linux only. */

@@ -207,27 +207,19 @@ class LazyChildLogger implements FastifyBaseLogger {
     this.#real().level = level;
   }
 
-  readonly fatal: LogMethod = (...args: Parameters<LogMethod>) => {
-    this.#real().fatal(...args);
-  };
-  readonly error: LogMethod = (...args: Parameters<LogMethod>) => {
-    this.#real().error(...args);
-  };
-  readonly warn: LogMethod = (...args: Parameters<LogMethod>) => {
-    this.#real().warn(...args);
-  };
-  readonly info: LogMethod = (...args: Parameters<LogMethod>) => {
-    this.#real().info(...args);
-  };
-  readonly debug: LogMethod = (...args: Parameters<LogMethod>) => {
-    this.#real().debug(...args);
-  };
-  readonly trace: LogMethod = (...args: Parameters<LogMethod>) => {
-    this.#real().trace(...args);
-  };
-  readonly silent: LogMethod = (...args: Parameters<LogMethod>) => {
-    this.#real().silent(...args);
-  };
+  readonly fatal = this.#forward('fatal');
+  readonly error = this.#forward('error');
+  readonly warn = this.#forward('warn');
+  readonly info = this.#forward('info');
+  readonly debug = this.#forward('debug');
+  readonly trace = this.#forward('trace');
+  readonly silent = this.#forward('silent');
+
+  #forward(level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'): LogMethod {
+    return (...args: Parameters<LogMethod>) => {
+      this.#real()[level](...args);
+    };
+  }
 
   child(bindings: Bindings, options?: ChildLoggerOptions): FastifyBaseLogger {
     return this.#real().child(bindings, options);
