@@ -1,5 +1,5 @@
 import { CompiledQuery, type Compilable, type DialectAdapter, type Kysely } from 'kysely';
-import { DurableSqliteAdapter, type DirectResult } from './sqlite-driver.js';
+import { DurableSqliteAdapter } from './sqlite-driver.js';
 
 /**
  * A query whose shape is fixed and whose values change per call, built with Kysely once per dialect instead of once
@@ -30,26 +30,17 @@ export class PreparedQuery<DB, Args extends Record<string, unknown>, Row> {
 
   /** Every row. */
   async all(db: Kysely<DB>, args: Args): Promise<Row[]> {
-    const direct = this.#direct(db, args);
-    if (direct !== undefined) return (await direct).rows as Row[];
-    const result = await db.executeQuery<Row>(this.compile(db, args));
-    return result.rows;
+    return (await this.#execute(db, args)).rows;
   }
 
   /** The first row, or `undefined`. */
   async first(db: Kysely<DB>, args: Args): Promise<Row | undefined> {
-    const direct = this.#direct(db, args);
-    if (direct !== undefined) return (await direct).rows[0] as Row | undefined;
-    const result = await db.executeQuery<Row>(this.compile(db, args));
-    return result.rows[0];
+    return (await this.#execute(db, args)).rows[0];
   }
 
   /** Runs a write; resolves with the number of rows it changed. */
   async run(db: Kysely<DB>, args: Args): Promise<bigint> {
-    const direct = this.#direct(db, args);
-    if (direct !== undefined) return BigInt((await direct).changes);
-    const result = await db.executeQuery(this.compile(db, args));
-    return result.numAffectedRows ?? 0n;
+    return (await this.#execute(db, args)).changes;
   }
 
   /** The query for these arguments, compiled for `db`'s dialect (exposed for tests and `EXPLAIN`). */
@@ -58,14 +49,21 @@ export class PreparedQuery<DB, Args extends Record<string, unknown>, Row> {
     return CompiledQuery.raw(template.sql, bind(template, args));
   }
 
-  /** The statement run on the SQLite dialect's direct path, or `undefined` where it must go through Kysely. */
-  #direct(db: Kysely<DB>, args: Args): Promise<DirectResult> | undefined {
+  /**
+   * Runs the statement: on the SQLite dialect's direct path where it may (not through an instance with plugins, which
+   * transform results inside Kysely's executor), else through Kysely.
+   */
+  async #execute(db: Kysely<DB>, args: Args): Promise<{ readonly rows: Row[]; readonly changes: bigint }> {
     const executor = db.getExecutor();
-    const adapter = executor.adapter;
-    // Plugins transform results inside Kysely's executor: an instance with any keeps Kysely's path.
-    if (!(adapter instanceof DurableSqliteAdapter) || executor.plugins.length > 0) return undefined;
-    const template = this.#templateFor(db, adapter);
-    return adapter.direct.run(db, template.sql, bind(template, args));
+    const template = this.#templateFor(db, executor.adapter);
+    const parameters = bind(template, args);
+    const direct = executor.adapter instanceof DurableSqliteAdapter && executor.plugins.length === 0 ? executor.adapter.direct.run(db, template.sql, parameters) : undefined;
+    if (direct !== undefined) {
+      const result = await direct;
+      return { rows: result.rows as Row[], changes: BigInt(result.changes) };
+    }
+    const result = await db.executeQuery<Row>(CompiledQuery.raw(template.sql, parameters));
+    return { rows: result.rows, changes: result.numAffectedRows ?? 0n };
   }
 
   #templateFor(db: Kysely<DB>, adapter: DialectAdapter): Template {

@@ -146,6 +146,7 @@ class DurableSqliteDriver implements Driver {
     try {
       result = this.#connection.executeDirect(sql, parameters);
     } catch (error) {
+      // A refused statement outside a transaction wrote nothing: no sync to wait for.
       this.#connection.takeCommitted();
       return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
@@ -155,11 +156,9 @@ class DurableSqliteDriver implements Driver {
 
   /** The direct path for the transaction holding the connection: its commit is waited for on release. */
   runHeld(sql: string, parameters: readonly unknown[]): Promise<DirectResult> {
-    try {
-      return Promise.resolve(this.#connection.executeDirect(sql, parameters));
-    } catch (error) {
-      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
-    }
+    return new Promise((resolve) => {
+      resolve(this.#connection.executeDirect(sql, parameters));
+    });
   }
 
   async releaseConnection(): Promise<void> {

@@ -176,6 +176,7 @@ export function errorReporter(log: FastifyBaseLogger): (error: unknown, correlat
 type LogMethod = FastifyBaseLogger['info'];
 type Bindings = Parameters<FastifyBaseLogger['child']>[0];
 type ChildLoggerOptions = Parameters<FastifyBaseLogger['child']>[1];
+const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 /**
  * A request's logger, made only when something logs through it. Fastify gives every request a pino child bound to its
@@ -207,18 +208,23 @@ class LazyChildLogger implements FastifyBaseLogger {
     this.#real().level = level;
   }
 
-  readonly fatal = this.#forward('fatal');
-  readonly error = this.#forward('error');
-  readonly warn = this.#forward('warn');
-  readonly info = this.#forward('info');
-  readonly debug = this.#forward('debug');
-  readonly trace = this.#forward('trace');
-  readonly silent = this.#forward('silent');
+  declare readonly fatal: LogMethod;
+  declare readonly error: LogMethod;
+  declare readonly warn: LogMethod;
+  declare readonly info: LogMethod;
+  declare readonly debug: LogMethod;
+  declare readonly trace: LogMethod;
+  declare readonly silent: LogMethod;
 
-  #forward(level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'): LogMethod {
-    return (...args: Parameters<LogMethod>) => {
-      this.#real()[level](...args);
-    };
+  // The level methods live on the prototype, made once: a logger per request must not cost seven closures per request.
+  static {
+    for (const level of LEVELS) {
+      Object.defineProperty(LazyChildLogger.prototype, level, {
+        value: function (this: LazyChildLogger, ...args: Parameters<LogMethod>): void {
+          this.#real()[level](...args);
+        },
+      });
+    }
   }
 
   child(bindings: Bindings, options?: ChildLoggerOptions): FastifyBaseLogger {
