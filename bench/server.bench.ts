@@ -69,8 +69,10 @@ interface Target {
 
 const fmt = (ms: number): string => `${ms.toFixed(1)} ms`;
 const p99 = (result: LoadResult): number => percentile(result.latencies, 99);
-function failures(result: Pick<LoadResult, 'failed' | 'failures'>): string {
-  return result.failed === 0 ? '' : ` (${[...result.failures].map(([label, n]) => `${label}×${n}`).join(', ')})`;
+/** Failures by label, from a local loop or a load thread's report: "" when there were none. */
+function failures(result: Pick<LoadResult, 'failures'> | Pick<FloodReport, 'failures'>): string {
+  const counted = [...result.failures];
+  return counted.length === 0 ? '' : ` (${counted.map(([label, n]) => `${label}×${String(n)}`).join(', ')})`;
 }
 
 async function startTarget(): Promise<Target> {
@@ -115,24 +117,32 @@ class LoadThread {
   constructor(t: Target) {
     const setup: LoadSetup = { port: t.port, emails: t.emails, password: PASSWORD };
     this.#worker = startModuleWorker(import.meta.url, 'server-flood.worker', setup);
-    this.#ready = new Promise((resolve, reject) => {
-      this.#worker.once('message', () => {
-        resolve();
-      });
-      this.#worker.once('error', reject);
-    });
+    this.#ready = this.#reply().then(() => undefined);
   }
 
   /** Runs one order and resolves with its report. */
   async run(load: FloodOrder['load'], durationMs: number): Promise<FloodReport> {
     await this.#ready;
     const order: FloodOrder = { durationMs, load };
-    const report = new Promise<FloodReport>((resolve, reject) => {
-      this.#worker.once('message', resolve);
-      this.#worker.once('error', reject);
-    });
+    const report = this.#reply();
     this.#worker.postMessage(order);
-    return report;
+    return (await report) as FloodReport;
+  }
+
+  /** The thread's next message, or its error; neither listener outlives the answer. */
+  #reply(): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      const onMessage = (message: unknown): void => {
+        this.#worker.off('error', onError);
+        resolve(message);
+      };
+      const onError = (error: Error): void => {
+        this.#worker.off('message', onMessage);
+        reject(error);
+      };
+      this.#worker.once('message', onMessage);
+      this.#worker.once('error', onError);
+    });
   }
 
   async close(): Promise<void> {
@@ -192,11 +202,9 @@ async function loginSuite(t: Target, load: LoadThread): Promise<{ rows: BenchRow
   const rawPerCpu = useThreads ? average(before.threads.perCpuSecond, after.threads.perCpuSecond) : average(before.libuv.perCpuSecond, after.libuv.perCpuSecond);
   const rawName = useThreads ? `argon2 verify on ${String(engine.threads)} worker threads` : 'argon2 verify on libuv';
   const loginPerCpu = (login.ok * 1000) / loginCpuMs;
-  const failed = login.failures.reduce((sum, [, n]) => sum + n, 0);
-  const failureText = failed === 0 ? '' : ` (${login.failures.map(([label, n]) => `${label}×${String(n)}`).join(', ')})`;
   const wall: ComparisonRow = {
     suite: 'server login (Argon2id OWASP)',
-    rampart: `POST /v1/login c=${LOGIN_CONCURRENCY} p99 ${fmt(login.p99)}${failureText}`,
+    rampart: `POST /v1/login c=${LOGIN_CONCURRENCY} p99 ${fmt(login.p99)}${failures(login)}`,
     rampartOps: login.ops,
     peer: `${rawName} c=${LOGIN_CONCURRENCY} p99 ${fmt(p99(raw.result))}`,
     peerOps: rawOps,
@@ -321,11 +329,9 @@ async function readyzSuite(t: Target, load: LoadThread, loginCapacity: number): 
       await prober.run({ mode: 'probe', intervalMs }, 2000); // warm: its connection and compiled code, the server's route
       const calm = await prober.run({ mode: 'probe', intervalMs }, TIME_MS);
       const [flooded, report] = await Promise.all([prober.run({ mode: 'probe', intervalMs }, TIME_MS), load.run({ mode: 'flood', rate }, TIME_MS)]);
-      const flood = { failed: report.failures.reduce((sum, [, n]) => sum + n, 0), failures: new Map(report.failures) };
-      const probeFailures = { failed: flooded.failures.reduce((sum, [, n]) => sum + n, 0), failures: new Map(flooded.failures) };
       rows.push({
         suite: `server /readyz ${name} p99 flood ×${(flooded.p99 / calm.p99).toFixed(2)}`,
-        name: `calm ${fmt(calm.p99)} → flood ${fmt(flooded.p99)}; ${rate}/s logins from another thread: ${report.ok} ok${failures(flood)}${failures(probeFailures)}`,
+        name: `calm ${fmt(calm.p99)} → flood ${fmt(flooded.p99)}; ${rate}/s logins from another thread: ${report.ok} ok${failures(report)}${failures(flooded)}`,
         ops: flooded.ops,
         meanMs: flooded.meanMs,
       });
