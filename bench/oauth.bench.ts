@@ -22,7 +22,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import type { BenchRow, ComparisonRow, MeasureRow } from './harness.js';
-import { clockTicks, closeConnections, closedLoop, percentile, send, threadCpuMs } from './server-load.bench.js';
+import { clockTicks, closeConnections, closedLoop, describeFailures, percentile, send, threadCpuMs } from './server-load.bench.js';
 
 const TIME_MS = Number(process.env.RAMPART_BENCH_TIME_MS ?? 1500);
 /** Grant requests in flight: enough to keep the serving thread busy. */
@@ -196,7 +196,6 @@ function best(a: Run, b: Run): Run {
 }
 
 const fmt = (value: number): string => Math.round(value).toLocaleString('en-US');
-const failuresOf = (run: LoadReport): string => (run.failures.length === 0 ? '' : ` (${run.failures.map(([label, n]) => `${label}×${n}`).join(', ')})`);
 
 /** The OAuth suite (`npm run bench -- oauth`). */
 export async function run(): Promise<BenchRow[]> {
@@ -213,9 +212,9 @@ export async function run(): Promise<BenchRow[]> {
     const rows: BenchRow[] = [];
     const throughput: ComparisonRow = {
       suite: 'oauth client_credentials (wall)',
-      rampart: `POST /oauth/token c=${CONCURRENCY} p99 ${ours.p99.toFixed(1)} ms${failuresOf(ours)}`,
+      rampart: `POST /oauth/token c=${CONCURRENCY} p99 ${ours.p99.toFixed(1)} ms${describeFailures(ours)}`,
       rampartOps: ours.ops,
-      peer: `bare oidc-provider p99 ${theirs.p99.toFixed(1)} ms${failuresOf(theirs)}`,
+      peer: `bare oidc-provider p99 ${theirs.p99.toFixed(1)} ms${describeFailures(theirs)}`,
       peerOps: theirs.ops,
       ratio: ours.ops / theirs.ops,
     };

@@ -65,6 +65,12 @@ export interface LoadResult {
   readonly failures: ReadonlyMap<string, number>;
 }
 
+/** Failures by label (a loop's map or a thread's reported pairs), as ` (503×12, 429×3)`; "" when there were none. */
+export function describeFailures(result: { readonly failures: Iterable<readonly [string, number]> }): string {
+  const counted = [...result.failures];
+  return counted.length === 0 ? '' : ` (${counted.map(([label, n]) => `${label}×${String(n)}`).join(', ')})`;
+}
+
 /** The p-th percentile (0–100) of sorted latencies, nearest rank. */
 export function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;

@@ -21,7 +21,7 @@ import type { BenchRow, ComparisonRow, MeasureRow } from './harness.js';
 import { createWorkerHashingEngine } from '../packages/core/src/password/index.js';
 import { startModuleWorker } from '../packages/core/src/worker-module.js';
 import type { FloodOrder, FloodReport, LoadSetup } from './server-flood.worker.js';
-import { closeConnections, closedLoop, percentile, send, sendJson, type LoadResult } from './server-load.bench.js';
+import { closeConnections, closedLoop, describeFailures, percentile, send, sendJson, type LoadResult } from './server-load.bench.js';
 import { startAuthzPeer, startRefreshPeer } from './server-peers.bench.js';
 
 const TIME_MS = Number(process.env.RAMPART_BENCH_TIME_MS ?? 1500);
@@ -69,11 +69,6 @@ interface Target {
 
 const fmt = (ms: number): string => `${ms.toFixed(1)} ms`;
 const p99 = (result: LoadResult): number => percentile(result.latencies, 99);
-/** Failures by label, from a local loop or a load thread's report: "" when there were none. */
-function failures(result: Pick<LoadResult, 'failures'> | Pick<FloodReport, 'failures'>): string {
-  const counted = [...result.failures];
-  return counted.length === 0 ? '' : ` (${counted.map(([label, n]) => `${label}×${String(n)}`).join(', ')})`;
-}
 
 async function startTarget(): Promise<Target> {
   const dataDir = mkdtempSync(join(tmpdir(), 'rampart-bench-server-'));
@@ -204,7 +199,7 @@ async function loginSuite(t: Target, load: LoadThread): Promise<{ rows: BenchRow
   const loginPerCpu = (login.ok * 1000) / loginCpuMs;
   const wall: ComparisonRow = {
     suite: 'server login (Argon2id OWASP)',
-    rampart: `POST /v1/login c=${LOGIN_CONCURRENCY} p99 ${fmt(login.p99)}${failures(login)}`,
+    rampart: `POST /v1/login c=${LOGIN_CONCURRENCY} p99 ${fmt(login.p99)}${describeFailures(login)}`,
     rampartOps: login.ops,
     peer: `${rawName} c=${LOGIN_CONCURRENCY} p99 ${fmt(p99(raw.result))}`,
     peerOps: rawOps,
@@ -251,9 +246,9 @@ async function refreshSuite(t: Target): Promise<BenchRow[]> {
     return [
       {
         suite: 'server refresh rotation',
-        rampart: `POST /v1/token c=${FAST_CONCURRENCY} p99 ${fmt(p99(rampart))}${failures(rampart)}`,
+        rampart: `POST /v1/token c=${FAST_CONCURRENCY} p99 ${fmt(p99(rampart))}${describeFailures(rampart)}`,
         rampartOps: rampart.ops,
-        peer: `fastify+jose+UPDATE p99 ${fmt(p99(floor))}${failures(floor)}`,
+        peer: `fastify+jose+UPDATE p99 ${fmt(p99(floor))}${describeFailures(floor)}`,
         peerOps: floor.ops,
         ratio: rampart.ops / floor.ops,
       },
@@ -292,9 +287,9 @@ async function authzSuite(t: Target): Promise<BenchRow[]> {
     return [
       {
         suite: 'server authz/check (API key)',
-        rampart: `POST /v1/authz/check c=${FAST_CONCURRENCY} p99 ${fmt(p99(rampart))}${failures(rampart)}`,
+        rampart: `POST /v1/authz/check c=${FAST_CONCURRENCY} p99 ${fmt(p99(rampart))}${describeFailures(rampart)}`,
         rampartOps: rampart.ops,
-        peer: `fastify+CASL p99 ${fmt(p99(floor))}${failures(floor)}`,
+        peer: `fastify+CASL p99 ${fmt(p99(floor))}${describeFailures(floor)}`,
         peerOps: floor.ops,
         ratio: rampart.ops / floor.ops,
       },
@@ -331,7 +326,7 @@ async function readyzSuite(t: Target, load: LoadThread, loginCapacity: number): 
       const [flooded, report] = await Promise.all([prober.run({ mode: 'probe', intervalMs }, TIME_MS), load.run({ mode: 'flood', rate }, TIME_MS)]);
       rows.push({
         suite: `server /readyz ${name} p99 flood ×${(flooded.p99 / calm.p99).toFixed(2)}`,
-        name: `calm ${fmt(calm.p99)} → flood ${fmt(flooded.p99)}; ${rate}/s logins from another thread: ${report.ok} ok${failures(report)}${failures(flooded)}`,
+        name: `calm ${fmt(calm.p99)} → flood ${fmt(flooded.p99)}; ${rate}/s logins from another thread: ${report.ok} ok${describeFailures(report)}${describeFailures(flooded)}`,
         ops: flooded.ops,
         meanMs: flooded.meanMs,
       });
