@@ -71,13 +71,15 @@ describe.runIf(haveChromium)('Chromium and form-action across redirects (needs R
   async function submit(query: string): Promise<{ readonly url: string; readonly blocked: boolean }> {
     const page = await browser.newPage();
     await page.goto(`${siteUrl}/form?${query}`);
-    // Either the client's page loads, or Chromium refuses the submission and says so on the console.
-    const landed = page.waitForURL(`${elsewhereUrl}/cb`).then(() => true, () => false);
+    // Either the client's page loads, or Chromium refuses the submission and says so on the console. A refused
+    // navigation can also fail `waitForURL` (ERR_BLOCKED_BY_CSP) before the console message arrives: that failure is
+    // no outcome of its own, so it never settles the race — only the landing, the refusal, or the refusal's timeout do.
+    const landed = page.waitForURL(`${elsewhereUrl}/cb`).then(() => 'landed' as const, () => new Promise<never>(() => undefined));
     const refused = page
       .waitForEvent('console', { predicate: (message) => message.text().includes("violates the following Content Security Policy directive: \"form-action 'self'\"") })
-      .then(() => true, () => false);
+      .then(() => 'refused' as const, () => 'neither' as const);
     await page.getByRole('button', { name: 'Sign in' }).click();
-    const blocked = await Promise.race([landed.then(() => false), refused]);
+    const blocked = (await Promise.race([landed, refused])) === 'refused';
     const result = { url: page.url(), blocked };
     await page.close();
     return result;
