@@ -27,11 +27,13 @@ export interface FloodOrder {
   readonly load: { readonly mode: 'flood'; readonly rate: number } | { readonly mode: 'closed'; readonly concurrency: number } | { readonly mode: 'probe'; readonly intervalMs: number; readonly port?: number };
 }
 
-/** What the thread answers per order: counts, the p99 of the successful requests, and the thread's CPU time for it. */
+/** What the thread answers per order: counts, latencies of the successful requests, and the thread's CPU time for it. */
 export interface FloodReport {
   readonly ok: number;
   readonly ops: number;
   readonly p99: number;
+  /** Of the successful requests, ms, sorted: rounds of one measurement are pooled before their percentile is taken. */
+  readonly latencies: readonly number[];
   readonly meanMs: number;
   readonly failures: readonly (readonly [string, number])[];
   readonly cpuMs: number | undefined;
@@ -78,6 +80,7 @@ parentPort?.on('message', (order: FloodOrder | 'close') => {
       ok: result.ok,
       ops: result.ops,
       p99: percentile(result.latencies, 99),
+      latencies: result.latencies,
       meanMs: result.latencies.reduce((sum, ms) => sum + ms, 0) / Math.max(1, result.latencies.length),
       failures: [...result.failures],
       cpuMs: cpuBefore === undefined || cpuAfter === undefined ? undefined : cpuAfter - cpuBefore,

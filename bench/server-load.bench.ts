@@ -65,10 +65,11 @@ export interface LoadResult {
   readonly failures: ReadonlyMap<string, number>;
 }
 
-/** Failures by label (a loop's map or a thread's reported pairs), as ` (503×12, 429×3)`; "" when there were none. */
+/** Failures by label (a loop's map or reports' pairs, the same label summed), as ` (503×12, 429×3)`; "" when none. */
 export function describeFailures(result: { readonly failures: Iterable<readonly [string, number]> }): string {
-  const counted = [...result.failures];
-  return counted.length === 0 ? '' : ` (${counted.map(([label, n]) => `${label}×${String(n)}`).join(', ')})`;
+  const counted = new Map<string, number>();
+  for (const [label, n] of result.failures) counted.set(label, (counted.get(label) ?? 0) + n);
+  return counted.size === 0 ? '' : ` (${[...counted].map(([label, n]) => `${label}×${String(n)}`).join(', ')})`;
 }
 
 /** The p-th percentile (0–100) of sorted latencies, nearest rank. */
@@ -161,8 +162,17 @@ export async function openLoop(ratePerSecond: number, durationMs: number, op: Op
 
 /** This thread's CPU time since it started, from `/proc/thread-self/stat` (utime + stime, in clock ticks); Linux only. */
 export function threadCpuMs(ticksPerSecond: number): number | undefined {
-  if (!existsSync('/proc/thread-self/stat')) return undefined;
-  const stat = readFileSync('/proc/thread-self/stat', 'utf8');
+  return statCpuMs('/proc/thread-self/stat', ticksPerSecond);
+}
+
+/** CPU time of process `pid` (all its threads) since it started, from `/proc/<pid>/stat`; Linux only. */
+export function processCpuMs(pid: number, ticksPerSecond: number): number | undefined {
+  return statCpuMs(`/proc/${String(pid)}/stat`, ticksPerSecond);
+}
+
+function statCpuMs(path: string, ticksPerSecond: number): number | undefined {
+  if (!existsSync(path)) return undefined;
+  const stat = readFileSync(path, 'utf8');
   // Fields after "pid (comm) ": state is the first; utime and stime are the 12th and 13th (proc(5) fields 14, 15).
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / ticksPerSecond;

@@ -2,14 +2,19 @@
 // Argon2id at core's production parameters, every control on), driven over HTTP from many loopback client addresses
 // (./server-load.bench.ts) and set against the floor of the same work (./server-peers.bench.ts):
 //   login        successful POST /v1/login per second and p99, against raw Argon2id verifying the same stored hash at
-//                the same concurrency — the faster of @node-rs/argon2 on libuv's pool and core's worker engine, each
-//                measured before and after the logins (goal ≥ 0.8: a login is its Argon2id verify and little else);
+//                the same concurrency — the faster of @node-rs/argon2 on libuv's pool and core's worker engine — in
+//                rounds, each a login window beside its own floor windows (goal ≥ 0.8: a login is its Argon2id verify
+//                and little else);
 //   refresh      POST /v1/token rotations per second (each answer's refresh token is the next request's), against a
 //                bare Fastify route doing jose signing + one conditional SQL UPDATE;
 //   authz/check  POST /v1/authz/check with an API key, against CASL behind a bare Fastify route;
 //   /readyz      p99 alone and during a login flood arriving at 3× the measured login capacity (goal ≤ 3×: the
 //                hashing bulkhead keeps the flood off the event loop), probed from a thread of its own at a 5 ms
-//                cadence and back to back.
+//                cadence and back to back, a calm and a flooded window in each round.
+// Rounds: this machine's speed drifts by tens of percent within a minute (a shared two-core VM), so one window of each
+// side, minutes apart, compares the machine's moods as much as the code. Each round sets both sides side by side (login
+// rounds alternate which goes first), the login ratio is the median round's, and /readyz's percentiles are taken over every round's
+// probes pooled (a p99 of one 1.5 s window of 300 paced probes is its third-worst probe).
 import { mkdtempSync, chmodSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -32,6 +37,8 @@ const TIME_MS = Number(process.env.RAMPART_BENCH_TIME_MS ?? 1500);
  */
 const LOGIN_WARM_MS = 3000;
 const LOGIN_MS = Math.max(TIME_MS, 3000);
+/** Measured rounds of the login and /readyz suites. */
+const ROUNDS = 5;
 /** Logins in flight: enough to keep the hashing bulkhead (one slot per core) full, within its queue (8 per slot). */
 const LOGIN_CONCURRENCY = 8;
 /** Requests in flight for the fast routes. */
@@ -152,18 +159,37 @@ const processCpuMs = (since: NodeJS.CpuUsage): number => {
   return (used.user + used.system) / 1000;
 };
 
+/** One login round: a window of logins and, beside it, a window of each raw floor. */
+interface LoginRound {
+  readonly login: FloodReport;
+  readonly loginPerCpu: number;
+  readonly libuv: Floor;
+  readonly threads: Floor;
+}
+
+/** A floor window: raw verifies, and verifies per CPU-second of the whole process. */
+interface Floor {
+  readonly result: LoadResult;
+  readonly perCpuSecond: number;
+}
+
+const median = (values: readonly number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+};
+const range = (values: readonly number[]): string => `×${Math.min(...values).toFixed(2)}–${Math.max(...values).toFixed(2)}`;
+
 async function loginSuite(t: Target, load: LoadThread): Promise<{ rows: BenchRow[]; capacity: number }> {
   const stored = await t.server.database.db.selectFrom('rampart_users').select('password_hash').where('email_normalized', '=', t.emails[0]!).executeTakeFirstOrThrow();
   const hash = stored.password_hash;
   await load.run({ mode: 'closed', concurrency: LOGIN_CONCURRENCY }, LOGIN_WARM_MS); // warm-up: server and clients
   // The raw floor, measured two ways at the same concurrency, and the faster one is the peer: @node-rs/argon2 on
   // libuv's pool (four threads on two cores), and core's worker engine (one thread per core, what the server uses)
-  // with no HTTP around it. Each floor is measured before and after the logins, and its two runs averaged, so a
-  // machine that gets busier or quieter during the suite does not favour either side; each also counts the process's
-  // CPU time, for the per-CPU comparison.
+  // with no HTTP around it. Each counts the process's CPU time too, for the per-CPU comparison.
   const password = new TextEncoder().encode(PASSWORD);
   const engine = createWorkerHashingEngine();
-  const timed = async (verify: () => Promise<boolean>): Promise<{ result: LoadResult; perCpuSecond: number }> => {
+  const timed = async (verify: () => Promise<boolean>): Promise<Floor> => {
     const since = process.cpuUsage();
     const result = await closedLoop(LOGIN_CONCURRENCY, LOGIN_MS / 2, async () => {
       const started = performance.now();
@@ -172,54 +198,65 @@ async function loginSuite(t: Target, load: LoadThread): Promise<{ rows: BenchRow
     });
     return { result, perCpuSecond: (result.ok * 1000) / processCpuMs(since) };
   };
-  const floor = async () => ({ libuv: await timed(() => argon2Verify(hash, PASSWORD)), threads: await timed(() => engine.argon2Verify(hash, password)) });
-  let before: Awaited<ReturnType<typeof floor>>;
-  let after: Awaited<ReturnType<typeof floor>>;
-  let login: FloodReport;
-  let loginCpuMs: number;
+  const floors = async () => ({ libuv: await timed(() => argon2Verify(hash, PASSWORD)), threads: await timed(() => engine.argon2Verify(hash, password)) });
+  const logins = async () => {
+    const since = process.cpuUsage();
+    const login = await load.run({ mode: 'closed', concurrency: LOGIN_CONCURRENCY }, LOGIN_MS);
+    // The server's CPU: the whole process minus the load thread (the clients, which are other machines in production).
+    const cpuMs = processCpuMs(since) - (login.cpuMs ?? 0);
+    return { login, loginPerCpu: (login.ok * 1000) / cpuMs };
+  };
+  const rounds: LoginRound[] = [];
   try {
     await Promise.all(Array.from({ length: 2 * engine.threads }, () => engine.argon2Verify(hash, password))); // threads up and warm
-    before = await floor();
-    const since = process.cpuUsage();
-    login = await load.run({ mode: 'closed', concurrency: LOGIN_CONCURRENCY }, LOGIN_MS);
-    // The server's CPU: the whole process minus the load thread (the clients, which are other machines in production).
-    loginCpuMs = processCpuMs(since) - (login.cpuMs ?? 0);
-    after = await floor();
+    for (let round = 0; round < ROUNDS; round++) {
+      if (round % 2 === 0) {
+        const floor = await floors();
+        rounds.push({ ...floor, ...(await logins()) });
+      } else {
+        const measured = await logins();
+        rounds.push({ ...measured, ...(await floors()) });
+      }
+    }
   } finally {
     await engine.close();
   }
-  const average = (a: number, b: number): number => (a + b) / 2;
-  const libuvOps = average(before.libuv.result.ops, after.libuv.result.ops);
-  const threadsOps = average(before.threads.result.ops, after.threads.result.ops);
-  const useThreads = threadsOps > libuvOps;
-  const raw = useThreads ? after.threads : after.libuv;
-  const rawOps = useThreads ? threadsOps : libuvOps;
-  const rawPerCpu = useThreads ? average(before.threads.perCpuSecond, after.threads.perCpuSecond) : average(before.libuv.perCpuSecond, after.libuv.perCpuSecond);
-  const rawName = useThreads ? `argon2 verify on ${String(engine.threads)} worker threads` : 'argon2 verify on libuv';
-  const loginPerCpu = (login.ok * 1000) / loginCpuMs;
+  // Per round, the faster floor is the peer (by throughput), and its per-CPU figure is the per-CPU peer.
+  const compared = rounds.map((round) => {
+    const raw = round.threads.result.ops >= round.libuv.result.ops ? round.threads : round.libuv;
+    return { round, raw, ratio: round.login.ops / raw.result.ops, cpuRatio: round.loginPerCpu / raw.perCpuSecond, threads: raw === round.threads };
+  });
+  const threadsWon = compared.filter((c) => c.threads).length;
+  const rawName = threadsWon * 2 > compared.length ? `argon2 verify on ${String(engine.threads)} worker threads` : 'argon2 verify on libuv';
+  const ratios = compared.map((c) => c.ratio);
+  const cpuRatios = compared.map((c) => c.cpuRatio);
+  const loginOps = median(rounds.map((r) => r.login.ops));
+  const loginLatencies = rounds.flatMap((r) => r.login.latencies).sort((a, b) => a - b);
+  const rawLatencies = compared.flatMap((c) => c.raw.result.latencies).sort((a, b) => a - b);
+  const failures = describeFailures({ failures: rounds.flatMap((r) => r.login.failures) });
   const wall: ComparisonRow = {
     suite: 'server login (Argon2id OWASP)',
-    rampart: `POST /v1/login c=${LOGIN_CONCURRENCY} p99 ${fmt(login.p99)}${describeFailures(login)}`,
-    rampartOps: login.ops,
-    peer: `${rawName} c=${LOGIN_CONCURRENCY} p99 ${fmt(p99(raw.result))}`,
-    peerOps: rawOps,
-    ratio: login.ops / rawOps,
+    rampart: `POST /v1/login c=${LOGIN_CONCURRENCY} p99 ${fmt(percentile(loginLatencies, 99))}${failures}; median of ${ROUNDS} rounds (${range(ratios)})`,
+    rampartOps: loginOps,
+    peer: `${rawName} c=${LOGIN_CONCURRENCY} p99 ${fmt(percentile(rawLatencies, 99))}`,
+    peerOps: median(compared.map((c) => c.raw.result.ops)),
+    ratio: median(ratios),
   };
   const perCpu: ComparisonRow = {
     suite: 'server login per CPU-second',
-    rampart: `logins per server CPU-s (${Math.round(loginCpuMs)} ms, load thread apart)`,
-    rampartOps: loginPerCpu,
+    rampart: `logins per server CPU-s, load thread apart (${range(cpuRatios)})`,
+    rampartOps: median(rounds.map((r) => r.loginPerCpu)),
     peer: `${rawName} per CPU-s`,
-    peerOps: rawPerCpu,
-    ratio: loginPerCpu / rawPerCpu,
+    peerOps: median(compared.map((c) => c.raw.perCpuSecond)),
+    ratio: median(cpuRatios),
   };
-  const floors: MeasureRow = {
+  const floorRow: MeasureRow = {
     suite: 'server login raw floors',
-    name: `libuv ${Math.round(before.libuv.result.ops)}→${Math.round(after.libuv.result.ops)}/s · threads ${Math.round(before.threads.result.ops)}→${Math.round(after.threads.result.ops)}/s`,
-    ops: rawOps,
-    meanMs: raw.result.latencies.reduce((sum, ms) => sum + ms, 0) / Math.max(1, raw.result.latencies.length),
+    name: `per round: libuv ${rounds.map((r) => Math.round(r.libuv.result.ops)).join('/')} · threads ${rounds.map((r) => Math.round(r.threads.result.ops)).join('/')} verifies/s`,
+    ops: median(compared.map((c) => c.raw.result.ops)),
+    meanMs: rawLatencies.reduce((sum, ms) => sum + ms, 0) / Math.max(1, rawLatencies.length),
   };
-  return { rows: [wall, perCpu, floors], capacity: login.ops };
+  return { rows: [wall, perCpu, floorRow], capacity: loginOps };
 }
 
 async function refreshSuite(t: Target): Promise<BenchRow[]> {
@@ -322,13 +359,29 @@ async function readyzSuite(t: Target, load: LoadThread, loginCapacity: number): 
       const floor = await prober.run({ mode: 'probe', intervalMs, port: barePort }, TIME_MS);
       rows.push({ suite: `bare node:http /readyz ${name}`, name: `p99 ${fmt(floor.p99)} (the machine's floor for this probe)`, ops: floor.ops, meanMs: floor.meanMs });
       await prober.run({ mode: 'probe', intervalMs }, 2000); // warm: its connection and compiled code, the server's route
-      const calm = await prober.run({ mode: 'probe', intervalMs }, TIME_MS);
-      const [flooded, report] = await Promise.all([prober.run({ mode: 'probe', intervalMs }, TIME_MS), load.run({ mode: 'flood', rate }, TIME_MS)]);
+      const calm: FloodReport[] = [];
+      const flooded: FloodReport[] = [];
+      const floods: FloodReport[] = [];
+      const settle = () => new Promise((resolve) => setTimeout(resolve, 1500));
+      // Calm, then flooded, each round; after a flood the server is given time to finish what the bulkhead queued and
+      // what the logins left behind (their audit events, the WAL), so the next calm window is calm.
+      for (let round = 0; round < ROUNDS; round++) {
+        calm.push(await prober.run({ mode: 'probe', intervalMs }, TIME_MS));
+        const [probed, report] = await Promise.all([prober.run({ mode: 'probe', intervalMs }, TIME_MS), load.run({ mode: 'flood', rate }, TIME_MS)]);
+        flooded.push(probed);
+        floods.push(report);
+        await settle();
+      }
+      const pooled = (reports: readonly FloodReport[]): number => percentile([...reports.flatMap((r) => r.latencies)].sort((a, b) => a - b), 99);
+      const calmP99 = pooled(calm);
+      const floodP99 = pooled(flooded);
+      const roundRatios = flooded.map((r, i) => r.p99 / calm[i]!.p99);
+      const ok = floods.reduce((sum, r) => sum + r.ok, 0);
       rows.push({
-        suite: `server /readyz ${name} p99 flood ×${(flooded.p99 / calm.p99).toFixed(2)}`,
-        name: `calm ${fmt(calm.p99)} → flood ${fmt(flooded.p99)}; ${rate}/s logins from another thread: ${report.ok} ok${describeFailures(report)}${describeFailures(flooded)}`,
-        ops: flooded.ops,
-        meanMs: flooded.meanMs,
+        suite: `server /readyz ${name} p99 flood ×${(floodP99 / calmP99).toFixed(2)}`,
+        name: `calm ${fmt(calmP99)} → flood ${fmt(floodP99)}, ${ROUNDS} rounds pooled (per round ${range(roundRatios)}, calm p99s ${calm.map((r) => r.p99.toFixed(1)).join('/')} ms); ${rate}/s logins from another thread: ${ok} ok${describeFailures({ failures: floods.flatMap((r) => r.failures) })}${describeFailures({ failures: flooded.flatMap((r) => r.failures) })}`,
+        ops: median(flooded.map((r) => r.ops)),
+        meanMs: median(flooded.map((r) => r.meanMs)),
       });
     }
     return rows;
