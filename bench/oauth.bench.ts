@@ -25,7 +25,7 @@ import { fileURLToPath } from 'node:url';
 import { isMainThread, parentPort, workerData, type Worker } from 'node:worker_threads';
 import type { BenchRow, ComparisonRow, MeasureRow } from './harness.js';
 import { RESOURCE, SCOPE, type TargetReady, type TargetSide } from './oauth-target.js';
-import { clockTicks, closeConnections, closedLoop, describeFailures, percentile, processCpuMs, send } from './server-load.bench.js';
+import { clockTicks, closeConnections, closedLoop, describeFailures, median, nextReply, percentile, processCpuMs, send } from './server-load.bench.js';
 
 const TIME_MS = Number(process.env.RAMPART_BENCH_TIME_MS ?? 1500);
 /** Measured rounds, one window per side each. */
@@ -136,20 +136,10 @@ class LoadThread {
   async window(target: Target, durationMs: number): Promise<Window> {
     const pid = target.child.pid ?? -1;
     const before = processCpuMs(pid, this.#ticks);
-    const report = await new Promise<LoadReport>((resolve, reject) => {
-      const onMessage = (message: LoadReport): void => {
-        this.#worker.off('error', onError);
-        resolve(message);
-      };
-      const onError = (error: Error): void => {
-        this.#worker.off('message', onMessage);
-        reject(error);
-      };
-      this.#worker.once('message', onMessage);
-      this.#worker.once('error', onError);
-      const order: LoadOrder = { port: target.port, authorization: target.authorization, durationMs };
-      this.#worker.postMessage(order);
-    });
+    const reply = nextReply(this.#worker);
+    const order: LoadOrder = { port: target.port, authorization: target.authorization, durationMs };
+    this.#worker.postMessage(order);
+    const report = (await reply) as LoadReport;
     const after = processCpuMs(pid, this.#ticks);
     const cpuMs = before === undefined || after === undefined ? undefined : after - before;
     return { ...report, cpuMs, perCpuSecond: cpuMs === undefined || cpuMs <= 0 ? undefined : report.ok / (cpuMs / 1000) };
@@ -172,11 +162,6 @@ class LoadThread {
   }
 }
 
-const median = (values: readonly number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-};
 const fmt = (value: number): string => Math.round(value).toLocaleString('en-US');
 const spread = (values: readonly number[]): string => `${Math.min(...values).toFixed(2)}–${Math.max(...values).toFixed(2)}`;
 

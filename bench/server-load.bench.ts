@@ -5,6 +5,7 @@
 // not about them — the way a real crowd reaches a server, not a forwarded header it would have to be told to believe.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import type { Worker } from 'node:worker_threads';
 import { Pool } from 'undici';
 
 /** One answer: status, body, and how long it took (ms). */
@@ -70,6 +71,29 @@ export function describeFailures(result: { readonly failures: Iterable<readonly 
   const counted = new Map<string, number>();
   for (const [label, n] of result.failures) counted.set(label, (counted.get(label) ?? 0) + n);
   return counted.size === 0 ? '' : ` (${[...counted].map(([label, n]) => `${label}×${String(n)}`).join(', ')})`;
+}
+
+/** The median of `values` (the mean of the middle two for an even count). */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+/** A load thread's next message, or its error; neither listener outlives the answer (they would pile up per order). */
+export function nextReply(worker: Worker): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const onMessage = (message: unknown): void => {
+      worker.off('error', onError);
+      resolve(message);
+    };
+    const onError = (error: Error): void => {
+      worker.off('message', onMessage);
+      reject(error);
+    };
+    worker.once('message', onMessage);
+    worker.once('error', onError);
+  });
 }
 
 /** The p-th percentile (0–100) of sorted latencies, nearest rank. */

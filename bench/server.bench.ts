@@ -26,7 +26,7 @@ import type { BenchRow, ComparisonRow, MeasureRow } from './harness.js';
 import { createWorkerHashingEngine } from '../packages/core/src/password/index.js';
 import { startModuleWorker } from '../packages/core/src/worker-module.js';
 import type { FloodOrder, FloodReport, LoadSetup } from './server-flood.worker.js';
-import { closeConnections, closedLoop, describeFailures, percentile, send, sendJson, type LoadResult } from './server-load.bench.js';
+import { closeConnections, closedLoop, describeFailures, median, nextReply, percentile, send, sendJson, type LoadResult } from './server-load.bench.js';
 import { startAuthzPeer, startRefreshPeer } from './server-peers.bench.js';
 
 const TIME_MS = Number(process.env.RAMPART_BENCH_TIME_MS ?? 1500);
@@ -131,20 +131,8 @@ class LoadThread {
     return (await report) as FloodReport;
   }
 
-  /** The thread's next message, or its error; neither listener outlives the answer. */
   #reply(): Promise<unknown> {
-    return new Promise((resolve, reject) => {
-      const onMessage = (message: unknown): void => {
-        this.#worker.off('error', onError);
-        resolve(message);
-      };
-      const onError = (error: Error): void => {
-        this.#worker.off('message', onMessage);
-        reject(error);
-      };
-      this.#worker.once('message', onMessage);
-      this.#worker.once('error', onError);
-    });
+    return nextReply(this.#worker);
   }
 
   async close(): Promise<void> {
@@ -173,11 +161,6 @@ interface Floor {
   readonly perCpuSecond: number;
 }
 
-const median = (values: readonly number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-};
 const range = (values: readonly number[]): string => `×${Math.min(...values).toFixed(2)}–${Math.max(...values).toFixed(2)}`;
 
 async function loginSuite(t: Target, load: LoadThread): Promise<{ rows: BenchRow[]; capacity: number }> {
