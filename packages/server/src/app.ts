@@ -13,7 +13,7 @@ import type { ServerContext } from './context.js';
 import { openSharedCounters, type SharedCounters } from './redis.js';
 import { registerOpenApi, serveOpenApi } from './openapi/index.js';
 import { startTracing } from './ops/tracing.js';
-import { ACCOUNT_FORM_ROUTES, registerPages, responseHeaders, SIGN_IN_FORM_ROUTES } from './pages/index.js';
+import { ACCOUNT_FORM_ROUTES, isApiPath, registerPages, responseHeaders, SIGN_IN_FORM_ROUTES } from './pages/index.js';
 import { createLoginModule, type LoginModule } from './login/index.js';
 import { createMfaModule, type MfaModule } from './mfa/index.js';
 import type { OAuthModule } from './oauth/index.js';
@@ -257,7 +257,9 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
   const tokens = await createTokenModule(context);
   const mfa = await createMfaModule(context);
   const authenticators: Authenticator[] = [sessionAuthenticator(sessions), tokens.authenticator, authz.authenticator];
-  registerAuthentication(app, authenticators);
+  // Pages by their route (the path Fastify matched, not the raw one a client spelled): a page takes an ended session
+  // as signed out and sends the person to sign in; the API answers 401.
+  registerAuthentication(app, authenticators, { isPage: (request) => !isApiPath(request.routeOptions.url ?? request.url.split('?', 1)[0] ?? '') });
   csrfRoute(app);
   identityRoute(app);
   // Accounts: registration with email verification and password reset. A completed reset ends every session and

@@ -12,7 +12,15 @@ export type AuthenticationOutcome =
    * The request carries this authenticator's credential and it is bad (expired, forged, revoked): the request is
    * answered with `problem` at once, never treated as anonymous — a client must learn that its credential failed.
    */
-  | { readonly kind: 'refused'; readonly problem: Problem };
+  | { readonly kind: 'refused'; readonly problem: Problem }
+  /**
+   * The request carries a session cookie whose session has ended (expired, revoked, rotated away). A program is
+   * answered with `problem`, as for `refused`. A page treats the browser as signed out instead: `clearCookie` (a
+   * `Set-Cookie` deleting the cookie) joins the response and the request goes on anonymously, so the page sends the
+   * person to sign in rather than showing a JSON 401. Anonymous is the least a request can be: the dead session grants
+   * nothing either way.
+   */
+  | { readonly kind: 'ended'; readonly problem: Problem; readonly clearCookie: string };
 
 /**
  * One way to authenticate a request (session cookie, bearer token, API key). Runs once per request, before the
@@ -48,22 +56,37 @@ export const SESSION_ENDED: Problem = problem(401, 'session-expired', 'Unauthori
   headers: CHALLENGE,
 });
 
+/** Options of {@link registerAuthentication}. */
+export interface AuthenticationOptions {
+  /**
+   * Whether `request` is for a page a browser renders (not the JSON API): there an ended session signs the browser
+   * out instead of answering 401. Default: no request is.
+   */
+  readonly isPage?: (request: FastifyRequest) => boolean;
+}
+
 /**
  * Runs `authenticators` in order on every request of `app` (the first that is not `absent` decides) and sets
  * `request.identity`. Two different credentials on one request (a session cookie *and* a bearer token) are refused
  * rather than picked from: a request acting for two parties is a confused-deputy bug or an attack.
  *
- * Protects against: a forged or revoked credential silently downgraded to an anonymous request (it is a 401, not a
- * pass); ambiguity over whose request it is.
+ * Protects against: a forged or revoked credential silently downgraded to an anonymous request on the API (it is a
+ * 401, not a pass — only a page, which a person reads, takes an ended session as signed out, and clears its cookie);
+ * ambiguity over whose request it is.
  */
-export function registerAuthentication(app: FastifyInstance, authenticators: readonly Authenticator[]): void {
+export function registerAuthentication(app: FastifyInstance, authenticators: readonly Authenticator[], options: AuthenticationOptions = {}): void {
   app.decorateRequest('identity', undefined);
-  app.addHook('preHandler', async (request) => {
+  app.addHook('preHandler', async (request, reply) => {
     let found: Identity | undefined;
     for (const authenticator of authenticators) {
       const outcome = await authenticator.authenticate(request);
       if (outcome.kind === 'absent') continue;
       if (outcome.kind === 'refused') throw new ProblemError(outcome.problem);
+      if (outcome.kind === 'ended') {
+        if (options.isPage?.(request) !== true) throw new ProblemError(outcome.problem);
+        void reply.header('set-cookie', outcome.clearCookie);
+        continue;
+      }
       if (found !== undefined) {
         throw new ProblemError(
           problem(400, 'ambiguous-credentials', 'Bad Request', {

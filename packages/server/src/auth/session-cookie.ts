@@ -34,8 +34,9 @@ function factsOf(data: SessionData): { amr: AuthMethod[]; authTime: number; full
 }
 
 /**
- * Authenticates requests by the session cookie. A cookie naming a dead session (expired, revoked, rotated away) is a
- * 401 that also clears the cookie, so the browser stops sending it; an anonymous session (no user) is no identity.
+ * Authenticates requests by the session cookie. A cookie naming a dead session (expired, revoked, rotated away) ends
+ * there: a 401 on the API, the sign-in page on pages, and either way the cookie is cleared so the browser stops sending
+ * it; an anonymous session (no user) is no identity.
  *
  * Protects against: revoked or expired sessions still acting (every request validates against the store, idle and
  * absolute timeouts applied); sessions whose stored facts were tampered with into a shape the server never wrote.
@@ -49,7 +50,8 @@ export function sessionAuthenticator(sessions: SessionManager): Authenticator {
       const validated = await sessions.validate(id);
       if (!validated.ok) {
         // The browser is also told to forget the cookie, so it stops sending a dead id.
-        return { kind: 'refused', problem: { ...SESSION_ENDED, headers: { ...CHALLENGE, 'set-cookie': serializeCookieDeletion('rampart_session') } } };
+        const clearCookie = serializeCookieDeletion('rampart_session');
+        return { kind: 'ended', problem: { ...SESSION_ENDED, headers: { ...CHALLENGE, 'set-cookie': clearCookie } }, clearCookie };
       }
       const session = validated.value;
       if (session.userId === undefined) return { kind: 'absent' };

@@ -130,6 +130,36 @@ describe.each(SERVER_BACKENDS)('account pages on $name', ({ backend, skip }) => 
       expect(browser.sessionId).toBeUndefined();
     });
 
+    it.skipIf(skip)('a browser whose session ended elsewhere: pages send it to sign in and clear the cookie; the API still answers 401; nothing acts for it', async () => {
+      const { userId, browser: survivor } = await signedIn();
+      const onPage = await browserSignedInAs(t, userId);
+      const onForm = await browserSignedInAs(t, userId);
+      const onApi = await browserSignedInAs(t, userId);
+      const formToken = await onForm.csrfToken();
+      const keysBefore = (await keysOf(survivor)).length;
+      expect((await submit(survivor, '/account/sessions/revoke-others', {})).status).toBe(303);
+
+      const page = await onPage.request('GET', '/account/sessions');
+      expect(page.status).toBe(303);
+      expect(page.headers.get('location')).toBe('/login');
+      expect(page.headers.getSetCookie().some((line) => line.startsWith('__Host-rampart_session=;'))).toBe(true);
+      expect(onPage.sessionId).toBeUndefined();
+      // The sign-in page itself now renders for it, as for any signed-out browser.
+      expect((await onPage.request('GET', '/login')).status).toBe(200);
+
+      // A form posted with the dead session (and the token it held) creates nothing: it is sent to sign in too.
+      const form = await onForm.request('POST', '/account/api-keys', { form: { _csrf: formToken, name: 'after the end' }, withoutCsrfToken: true });
+      expect(form.status).toBe(303);
+      expect(form.headers.get('location')).toBe('/login');
+      expect(await keysOf(survivor)).toHaveLength(keysBefore);
+
+      const api = await onApi.request('GET', '/v1/sessions');
+      expect(api.status).toBe(401);
+      expect(api.headers.get('content-type')).toContain('application/problem+json');
+      expect((api.body as { code: string }).code).toBe('auth.session_invalid');
+      expect(onApi.sessionId).toBeUndefined();
+    });
+
     it.skipIf(skip)("attack: IDOR — another user's session handle, or a made-up one, ends nothing and reads as not found", async () => {
       const alice = await signedIn();
       const bob = await signedIn();
