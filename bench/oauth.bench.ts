@@ -25,7 +25,7 @@ import { fileURLToPath } from 'node:url';
 import { isMainThread, parentPort, workerData, type Worker } from 'node:worker_threads';
 import type { BenchRow, ComparisonRow, MeasureRow } from './harness.js';
 import { RESOURCE, SCOPE, type TargetReady, type TargetSide } from './oauth-target.js';
-import { clockTicks, closeConnections, closedLoop, describeFailures, median, nextReply, percentile, processCpuMs, send } from './server-load.bench.js';
+import { clockTicks, closeConnections, closedLoop, describeFailures, median, nextReply, percentile, processCpuMs, ratioRange, send } from './server-load.bench.js';
 
 const TIME_MS = Number(process.env.RAMPART_BENCH_TIME_MS ?? 1500);
 /** Measured rounds, one window per side each. */
@@ -163,7 +163,6 @@ class LoadThread {
 }
 
 const fmt = (value: number): string => Math.round(value).toLocaleString('en-US');
-const spread = (values: readonly number[]): string => `${Math.min(...values).toFixed(2)}–${Math.max(...values).toFixed(2)}`;
 
 /** The OAuth suite (`npm run bench -- oauth`). */
 export async function run(): Promise<BenchRow[]> {
@@ -194,7 +193,7 @@ export async function run(): Promise<BenchRow[]> {
     const rows: BenchRow[] = [
       {
         suite: 'oauth client_credentials (wall)',
-        rampart: `POST /oauth/token c=${CONCURRENCY} ${p99(ours)}${failures(ours)}; median of ${ROUNDS} rounds (×${spread(wallRatios)}), warmed ${warmWindows.rampart} s`,
+        rampart: `POST /oauth/token c=${CONCURRENCY} ${p99(ours)}${failures(ours)}; median of ${ROUNDS} rounds (${ratioRange(wallRatios)}), warmed ${warmWindows.rampart} s`,
         rampartOps: median(ours.map((w) => w.ops)),
         peer: `bare oidc-provider ${p99(theirs)}${failures(theirs)}, warmed ${warmWindows.bare} s`,
         peerOps: median(theirs.map((w) => w.ops)),
@@ -208,7 +207,7 @@ export async function run(): Promise<BenchRow[]> {
       const theirsPerCpu = median(perCpu.map((r) => r.theirs));
       rows.push({
         suite: 'oauth client_credentials (per CPU-s)',
-        rampart: `grants per CPU-second of the server process (×${spread(cpuRatios)})`,
+        rampart: `grants per CPU-second of the server process (${ratioRange(cpuRatios)})`,
         rampartOps: oursPerCpu,
         peer: 'bare oidc-provider process',
         peerOps: theirsPerCpu,

@@ -80,6 +80,11 @@ export function median(values: readonly number[]): number {
   return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
+/** The range of per-round ratios, as `×0.64–0.87`. */
+export function ratioRange(ratios: readonly number[]): string {
+  return `×${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}`;
+}
+
 /** A load thread's next message, or its error; neither listener outlives the answer (they would pile up per order). */
 export function nextReply(worker: Worker): Promise<unknown> {
   return new Promise((resolve, reject) => {

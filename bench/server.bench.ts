@@ -26,7 +26,7 @@ import type { BenchRow, ComparisonRow, MeasureRow } from './harness.js';
 import { createWorkerHashingEngine } from '../packages/core/src/password/index.js';
 import { startModuleWorker } from '../packages/core/src/worker-module.js';
 import type { FloodOrder, FloodReport, LoadSetup } from './server-flood.worker.js';
-import { closeConnections, closedLoop, describeFailures, median, nextReply, percentile, send, sendJson, type LoadResult } from './server-load.bench.js';
+import { closeConnections, closedLoop, describeFailures, median, nextReply, percentile, ratioRange, send, sendJson, type LoadResult } from './server-load.bench.js';
 import { startAuthzPeer, startRefreshPeer } from './server-peers.bench.js';
 
 const TIME_MS = Number(process.env.RAMPART_BENCH_TIME_MS ?? 1500);
@@ -119,20 +119,16 @@ class LoadThread {
   constructor(t: Target) {
     const setup: LoadSetup = { port: t.port, emails: t.emails, password: PASSWORD };
     this.#worker = startModuleWorker(import.meta.url, 'server-flood.worker', setup);
-    this.#ready = this.#reply().then(() => undefined);
+    this.#ready = nextReply(this.#worker).then(() => undefined);
   }
 
   /** Runs one order and resolves with its report. */
   async run(load: FloodOrder['load'], durationMs: number): Promise<FloodReport> {
     await this.#ready;
     const order: FloodOrder = { durationMs, load };
-    const report = this.#reply();
+    const report = nextReply(this.#worker);
     this.#worker.postMessage(order);
     return (await report) as FloodReport;
-  }
-
-  #reply(): Promise<unknown> {
-    return nextReply(this.#worker);
   }
 
   async close(): Promise<void> {
@@ -160,8 +156,6 @@ interface Floor {
   readonly result: LoadResult;
   readonly perCpuSecond: number;
 }
-
-const range = (values: readonly number[]): string => `×${Math.min(...values).toFixed(2)}–${Math.max(...values).toFixed(2)}`;
 
 async function loginSuite(t: Target, load: LoadThread): Promise<{ rows: BenchRow[]; capacity: number }> {
   const stored = await t.server.database.db.selectFrom('rampart_users').select('password_hash').where('email_normalized', '=', t.emails[0]!).executeTakeFirstOrThrow();
@@ -219,7 +213,7 @@ async function loginSuite(t: Target, load: LoadThread): Promise<{ rows: BenchRow
   const failures = describeFailures({ failures: rounds.flatMap((r) => r.login.failures) });
   const wall: ComparisonRow = {
     suite: 'server login (Argon2id OWASP)',
-    rampart: `POST /v1/login c=${LOGIN_CONCURRENCY} p99 ${fmt(percentile(loginLatencies, 99))}${failures}; median of ${ROUNDS} rounds (${range(ratios)})`,
+    rampart: `POST /v1/login c=${LOGIN_CONCURRENCY} p99 ${fmt(percentile(loginLatencies, 99))}${failures}; median of ${ROUNDS} rounds (${ratioRange(ratios)})`,
     rampartOps: loginOps,
     peer: `${rawName} c=${LOGIN_CONCURRENCY} p99 ${fmt(percentile(rawLatencies, 99))}`,
     peerOps: median(compared.map((c) => c.raw.result.ops)),
@@ -227,7 +221,7 @@ async function loginSuite(t: Target, load: LoadThread): Promise<{ rows: BenchRow
   };
   const perCpu: ComparisonRow = {
     suite: 'server login per CPU-second',
-    rampart: `logins per server CPU-s, load thread apart (${range(cpuRatios)})`,
+    rampart: `logins per server CPU-s, load thread apart (${ratioRange(cpuRatios)})`,
     rampartOps: median(rounds.map((r) => r.loginPerCpu)),
     peer: `${rawName} per CPU-s`,
     peerOps: median(compared.map((c) => c.raw.perCpuSecond)),
@@ -355,14 +349,14 @@ async function readyzSuite(t: Target, load: LoadThread, loginCapacity: number): 
         floods.push(report);
         await settle();
       }
-      const pooled = (reports: readonly FloodReport[]): number => percentile([...reports.flatMap((r) => r.latencies)].sort((a, b) => a - b), 99);
+      const pooled = (reports: readonly FloodReport[]): number => percentile(reports.flatMap((r) => r.latencies).sort((a, b) => a - b), 99);
       const calmP99 = pooled(calm);
       const floodP99 = pooled(flooded);
       const roundRatios = flooded.map((r, i) => r.p99 / calm[i]!.p99);
       const ok = floods.reduce((sum, r) => sum + r.ok, 0);
       rows.push({
         suite: `server /readyz ${name} p99 flood ×${(floodP99 / calmP99).toFixed(2)}`,
-        name: `calm ${fmt(calmP99)} → flood ${fmt(floodP99)}, ${ROUNDS} rounds pooled (per round ${range(roundRatios)}, calm p99s ${calm.map((r) => r.p99.toFixed(1)).join('/')} ms); ${rate}/s logins from another thread: ${ok} ok${describeFailures({ failures: floods.flatMap((r) => r.failures) })}${describeFailures({ failures: flooded.flatMap((r) => r.failures) })}`,
+        name: `calm ${fmt(calmP99)} → flood ${fmt(floodP99)}, ${ROUNDS} rounds pooled (per round ${ratioRange(roundRatios)}, calm p99s ${calm.map((r) => r.p99.toFixed(1)).join('/')} ms); ${rate}/s logins from another thread: ${ok} ok${describeFailures({ failures: floods.flatMap((r) => r.failures) })}${describeFailures({ failures: flooded.flatMap((r) => r.failures) })}`,
         ops: median(flooded.map((r) => r.ops)),
         meanMs: median(flooded.map((r) => r.meanMs)),
       });

@@ -14,13 +14,13 @@ export type AuthenticationOutcome =
    */
   | { readonly kind: 'refused'; readonly problem: Problem }
   /**
-   * The request carries a session cookie whose session has ended (expired, revoked, rotated away). A program is
-   * answered with `problem`, as for `refused`. A page treats the browser as signed out instead: `clearCookie` (a
-   * `Set-Cookie` deleting the cookie) joins the response and the request goes on anonymously, so the page sends the
-   * person to sign in rather than showing a JSON 401. Anonymous is the least a request can be: the dead session grants
-   * nothing either way.
+   * The request carries a session cookie whose session has ended (expired, revoked, rotated away). Either way
+   * `clearCookie` (a `Set-Cookie` deleting the cookie) joins the response, so the browser stops sending a dead id. A
+   * program gets {@link SESSION_ENDED}; a page treats the browser as signed out and goes on anonymously, so the page
+   * sends the person to sign in rather than showing a JSON 401. Anonymous is the least a request can be: the dead
+   * session grants nothing either way.
    */
-  | { readonly kind: 'ended'; readonly problem: Problem; readonly clearCookie: string };
+  | { readonly kind: 'ended'; readonly clearCookie: string };
 
 /**
  * One way to authenticate a request (session cookie, bearer token, API key). Runs once per request, before the
@@ -83,7 +83,7 @@ export function registerAuthentication(app: FastifyInstance, authenticators: rea
       if (outcome.kind === 'absent') continue;
       if (outcome.kind === 'refused') throw new ProblemError(outcome.problem);
       if (outcome.kind === 'ended') {
-        if (options.isPage?.(request) !== true) throw new ProblemError(outcome.problem);
+        if (options.isPage?.(request) !== true) throw new ProblemError({ ...SESSION_ENDED, headers: { ...CHALLENGE, 'set-cookie': outcome.clearCookie } });
         void reply.header('set-cookie', outcome.clearCookie);
         continue;
       }

@@ -1,7 +1,7 @@
 import { cookieName, parseCookies, serializeCookie, serializeCookieDeletion } from '@rampart/core/http';
 import type { SessionData, SessionManager } from '@rampart/core/session';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { CHALLENGE, SESSION_ENDED, type Authenticator } from './authenticate.js';
+import type { Authenticator } from './authenticate.js';
 import type { LoginFacts } from './contracts.js';
 import type { AuthMethod, Identity } from './identity.js';
 
@@ -49,9 +49,7 @@ export function sessionAuthenticator(sessions: SessionManager): Authenticator {
       if (id === undefined) return { kind: 'absent' };
       const validated = await sessions.validate(id);
       if (!validated.ok) {
-        // The browser is also told to forget the cookie, so it stops sending a dead id.
-        const clearCookie = serializeCookieDeletion('rampart_session');
-        return { kind: 'ended', problem: { ...SESSION_ENDED, headers: { ...CHALLENGE, 'set-cookie': clearCookie } }, clearCookie };
+        return { kind: 'ended', clearCookie: serializeCookieDeletion('rampart_session') };
       }
       const session = validated.value;
       if (session.userId === undefined) return { kind: 'absent' };
